@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.urls import include, path
+from markdownx.views import MarkdownifyView
+
+from accounts import views as account_views
+from core import views as core_views
+
+admin.site.site_header = "논문 읽기 학교 · 관리"
+admin.site.site_title = "논문 읽기 학교"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("papers.urls")),
+    path("quizzes/", include("quizzes.urls")),
+    path("glossary/", include("glossary.urls")),
+    path("", include("progress.urls")),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The live preview of the admin's Markdown editor; staff only (no uploads route).
+    path(
+        settings.MARKDOWNX_URLS_PATH.strip("/") + "/",
+        staff_member_required(MarkdownifyView.as_view()),
+        name="markdownx_markdownify",
+    ),
+    path("admin/", admin.site.urls),
+]

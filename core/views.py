@@ -1,0 +1,40 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from papers.models import Category, Paper
+
+
+@require_GET
+def home(request):
+    papers = Paper.objects.published().select_related("category").order_by("category__order", "order", "pk")
+    return render(
+        request,
+        "core/home.html",
+        {
+            "paper_count": len(papers),
+            "category_count": Category.objects.count(),
+            "featured": papers[:6],
+        },
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def placeholder(request, *args, **kwargs):
+    """Scaffold for routes whose app is being built (replaced by each app's views)."""
+    from django.http import HttpResponse
+
+    return HttpResponse("Not built yet", status=501)

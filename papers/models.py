@@ -1,0 +1,295 @@
+"""The catalog: categories, papers, the reading method and reading checklists."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
+
+from core.models import RenderedMarkdownModel
+from core.text import normalize_title
+
+
+class Category(models.Model):
+    name_ko = models.CharField(_("Korean name"), max_length=120, help_text=_("카테고리의 한국어 이름."))
+    name_en = models.CharField(
+        _("English name"), max_length=120, blank=True, help_text=_("English name; left blank, the Korean one is shown.")
+    )
+    slug = models.SlugField(unique=True, allow_unicode=True, help_text=_("URL part, e.g. `cnn`."))
+    order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Smaller numbers come first."))
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name_ko
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and self.name_en != self.name_ko:
+            return f"{self.name_ko} ({self.name_en})"
+        return self.name_ko
+
+
+class Lesson(RenderedMarkdownModel):
+    """One imported lesson document; its introduction is kept with it.
+
+    The lesson marked `is_reading_method` provides the `/guide/` page and the
+    default reading checklist (its `MethodStep` rows).
+    """
+
+    MARKDOWN_FIELDS = {"intro": "intro_html"}
+
+    title = models.CharField(_("title"), max_length=200, help_text=_("From the document's front matter."))
+    slug = models.SlugField(unique=True, allow_unicode=True, max_length=200, help_text=_("URL part."))
+    source_name = models.CharField(
+        _("source file"), max_length=255, blank=True, help_text=_("File name of the imported document.")
+    )
+    intro_heading = models.CharField(_("introduction heading"), max_length=255, blank=True, help_text=_("Section 1 heading."))
+    intro = MarkdownxField(_("introduction"), blank=True, help_text=_("Section 1 of the document, in Markdown."))
+    intro_html = models.TextField(editable=False, blank=True)
+    is_reading_method = models.BooleanField(
+        _("is the reading method"),
+        default=False,
+        help_text=_("Its introduction is the site's /guide/ page and its steps the default checklist."),
+    )
+    front_matter = models.JSONField(default=dict, blank=True, help_text=_("Front matter as imported."))
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("lesson document")
+        verbose_name_plural = _("lesson documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_reading_method"], condition=Q(is_reading_method=True), name="one_reading_method"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class MethodStep(RenderedMarkdownModel):
+    """A step of the reading method, copied into every paper's checklist."""
+
+    MARKDOWN_FIELDS = {"body": "body_html"}
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveIntegerField(default=0, help_text=_("Position in the method."))
+    title = models.CharField(_("title"), max_length=200, help_text=_("Short imperative, e.g. '구조적 접근하기'."))
+    body = MarkdownxField(_("details"), blank=True, help_text=_("Markdown shown under the step."))
+    body_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("reading method step")
+        verbose_name_plural = _("reading method steps")
+
+    def __str__(self):
+        return self.title
+
+
+class PaperQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Paper.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Learners see published papers; instructors also see drafts."""
+        from core.permissions import is_instructor
+
+        return self if is_instructor(user) else self.published()
+
+    def search(self, query: str):
+        query = (query or "").strip()
+        if not query:
+            return self
+        condition = (
+            Q(title__icontains=query)
+            | Q(authors__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(category__name_ko__icontains=query)
+            | Q(category__name_en__icontains=query)
+        )
+        if query.isdigit():
+            condition |= Q(year=int(query))
+        return self.filter(condition)
+
+    def with_step_counts(self, user=None):
+        qs = self.annotate(steps_total=Count("checklist_steps", distinct=True))
+        if user is not None and user.is_authenticated:
+            qs = qs.annotate(
+                steps_done=Count(
+                    "checklist_steps__progress",
+                    filter=Q(checklist_steps__progress__user=user),
+                    distinct=True,
+                )
+            )
+        return qs
+
+
+class Paper(RenderedMarkdownModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    MARKDOWN_FIELDS = {"guide": "guide_html"}
+
+    title = models.CharField(_("title"), max_length=300, help_text=_("The paper's title as published."))
+    slug = models.SlugField(unique=True, max_length=120, help_text=_("URL part, e.g. `attention-is-all-you-need`."))
+    normalized_title = models.CharField(max_length=300, unique=True, editable=False)
+    authors = models.CharField(
+        _("authors"), max_length=500, blank=True, help_text=_("Author list, e.g. 'Vaswani, Shazeer, Parmar, …'.")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, help_text=_("Year of publication."))
+    venue = models.CharField(_("venue"), max_length=200, blank=True, help_text=_("Journal or conference, e.g. 'NeurIPS 2017'."))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="papers", help_text=_("Where the paper is listed.")
+    )
+    lesson = models.ForeignKey(
+        Lesson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="papers",
+        help_text=_("The lesson document this paper was last imported from."),
+    )
+    summary = models.CharField(_("one-line summary"), max_length=500, blank=True, help_text=_("Shown in the catalog."))
+    paper_url = models.URLField(_("paper URL"), max_length=500, blank=True, help_text=_("Link to the paper itself."))
+    doi = models.CharField(_("DOI"), max_length=200, blank=True, help_text=_("e.g. 10.1038/323533a0"))
+    arxiv_id = models.CharField(_("arXiv id"), max_length=50, blank=True, help_text=_("e.g. 1706.03762"))
+    code_url = models.URLField(_("code URL"), max_length=500, blank=True, help_text=_("Official or reference code."))
+    guide = MarkdownxField(_("reading guide"), blank=True, help_text=_("Markdown; rendered and sanitized on save."))
+    guide_html = models.TextField(editable=False, blank=True)
+    bibtex = models.TextField(
+        _("BibTeX"), blank=True, help_text=_("Leave blank to have it generated from the fields above.")
+    )
+    prerequisites = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="successors",
+        help_text=_("Papers to read before this one."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        db_index=True,
+        help_text=_("Draft papers are hidden from learners."),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Order within its category."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category__order", "order", "pk"]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        indexes = [models.Index(fields=["status", "category", "order"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.normalized_title = normalize_title(self.title)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"normalized_title"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("papers:paper_detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def get_bibtex(self) -> str:
+        if self.bibtex.strip():
+            return self.bibtex.strip()
+        return generate_bibtex(self)
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    def ensure_checklist(self) -> int:
+        """Give a paper without steps the default steps of the reading method."""
+        if self.checklist_steps.exists():
+            return 0
+        method = MethodStep.objects.filter(lesson__is_reading_method=True).order_by("order")
+        steps = [
+            ChecklistStep(paper=self, order=i, title=step.title, body=step.body, body_html=step.body_html)
+            for i, step in enumerate(method, start=1)
+        ]
+        ChecklistStep.objects.bulk_create(steps)
+        return len(steps)
+
+
+def generate_bibtex(paper: Paper) -> str:
+    first_author = re.split(r"[,&]| and ", paper.authors or "anon")[0].strip().split(" ")[-1] or "anon"
+    first_word = next((w for w in re.findall(r"[A-Za-z]+", paper.title) if len(w) > 3), "paper")
+    key = f"{first_author}{paper.year or ''}{first_word}".lower()
+    kind = "inproceedings" if paper.venue and not paper.doi.startswith("10.1038") else "article"
+    fields = [("title", "{" + paper.title + "}"), ("author", paper.authors.replace(", ", " and "))]
+    if paper.year:
+        fields.append(("year", str(paper.year)))
+    if paper.venue:
+        fields.append(("booktitle" if kind == "inproceedings" else "journal", paper.venue))
+    if paper.doi:
+        fields.append(("doi", paper.doi))
+    if paper.arxiv_id:
+        fields.append(("eprint", paper.arxiv_id))
+        fields.append(("archivePrefix", "arXiv"))
+    if paper.paper_url:
+        fields.append(("url", paper.paper_url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@{kind}{{{key},\n{body}\n}}"
+
+
+class ChecklistStep(RenderedMarkdownModel):
+    MARKDOWN_FIELDS = {"body": "body_html"}
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="checklist_steps")
+    order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Position in the checklist."))
+    title = models.CharField(_("step"), max_length=300, help_text=_("What the learner does, e.g. 'Figure 1을 먼저 보세요'."))
+    body = MarkdownxField(_("details"), blank=True, help_text=_("Optional Markdown details."))
+    body_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("checklist step")
+        verbose_name_plural = _("checklist steps")
+
+    def __str__(self):
+        return self.title
+
+
+class StepProgress(models.Model):
+    """A learner ticked a checklist step."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_progress")
+    step = models.ForeignKey(ChecklistStep, on_delete=models.CASCADE, related_name="progress")
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "step"], name="unique_step_progress")]
+        verbose_name = _("ticked step")
+        verbose_name_plural = _("ticked steps")
+
+    def __str__(self):
+        return f"{self.user} ✓ {self.step}"

@@ -1,0 +1,105 @@
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+
+from tests.factories import make_instructor, make_user
+
+
+@pytest.mark.django_db
+def test_signup_login_logout_flow(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "newbie", "email": "", "password1": "a-Strong-pass-9931", "password2": "a-Strong-pass-9931"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="newbie")
+    assert user.password.startswith("md5$") or user.password.startswith("argon2")
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+    response = client.post("/accounts/login/", {"username": "newbie", "password": "a-Strong-pass-9931"})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+@pytest.mark.django_db
+def test_signup_rejects_mismatched_passwords_and_keeps_username(client):
+    response = client.post(
+        "/accounts/signup/", {"username": "newbie", "password1": "a-Strong-pass-9931", "password2": "other-pass-9931"}
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="newbie").exists()
+    assert 'value="newbie"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_wrong_password_shows_error(client):
+    make_user(username="amy", password="right-pass-123")
+    response = client.post("/accounts/login/", {"username": "amy", "password": "wrong"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_production_password_hasher_is_argon2(settings):
+    from django.conf import settings as real
+
+    # The autouse fixture swaps in MD5 for speed; the configured first hasher is Argon2.
+    import config.settings as configured
+
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert real is not None
+
+
+@pytest.mark.django_db
+def test_instructors_group_exists_with_content_permissions():
+    group = Group.objects.get(name="Instructors")
+    codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
+    for app, model in [("papers", "paper"), ("quizzes", "quiz"), ("quizzes", "question"), ("glossary", "term")]:
+        for action in ("add", "change", "delete", "view"):
+            assert (app, f"{action}_{model}") in codenames
+    assert ("auth", "add_user") not in codenames
+    assert not Permission.objects.filter(group=group, content_type__app_label="axes").exists()
+
+
+@pytest.mark.django_db
+def test_instructor_can_open_admin_and_add_papers(client):
+    teacher = make_instructor(username="t")
+    assert teacher.is_staff
+    assert teacher.has_perm("papers.add_paper") and teacher.has_perm("glossary.change_term")
+    client.force_login(teacher)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/papers/paper/add/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_learner_gets_no_admin(client):
+    client.force_login(make_user(username="l"))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert client.get("/admin/papers/paper/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_markdown_preview_is_staff_only_and_sanitized(client):
+    client.force_login(make_user(username="l"))
+    assert client.post("/markdownx/markdownify/", {"content": "x"}).status_code == 302
+    client.force_login(make_instructor(username="t"))
+    response = client.post("/markdownx/markdownify/", {"content": "**b** <script>alert(1)</script>"})
+    assert response.status_code == 200
+    assert b"<strong>b</strong>" in response.content and b"<script" not in response.content
+
+
+@pytest.mark.django_db
+def test_demo_users_command(capsys, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("create_demo_users")
+    out = capsys.readouterr().out
+    assert "username=instructor" in out and "username=learner" in out
+    assert User.objects.get(username="instructor").groups.filter(name="Instructors").exists()
+    assert not User.objects.get(username="learner").is_staff

@@ -1,0 +1,52 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def learner(db):
+    from tests.factories import make_user
+
+    return make_user(username="learner")
+
+
+@pytest.fixture
+def other_learner(db):
+    from tests.factories import make_user
+
+    return make_user(username="other")
+
+
+@pytest.fixture
+def instructor(db):
+    from tests.factories import make_instructor
+
+    return make_instructor(username="teacher")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def instructor_client(client, instructor):
+    client.force_login(instructor)
+    return client
