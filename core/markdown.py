@@ -73,6 +73,29 @@ def sanitize_html(raw: str) -> str:
     )
 
 
+_LIST_ITEM_RE = re.compile(r"^( +)([-*+]|\d+[.)]) ")
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+
+
+def normalize_list_indent(text: str) -> str:
+    """Round nested list markers up to 4-space steps.
+
+    Authors (and the seed) nest lists with 2–3 spaces, which Python-Markdown
+    would flatten into the parent item's text.
+    """
+    out, in_fence = [], False
+    for line in text.split("\n"):
+        if _FENCE_RE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            match = _LIST_ITEM_RE.match(line)
+            if match and len(match.group(1)) % 4:
+                width = -(-len(match.group(1)) // 4) * 4
+                line = " " * width + line[len(match.group(1)) :]
+        out.append(line)
+    return "\n".join(out)
+
+
 def render_markdown(text: str | None, **context) -> str:
     """Markdown → sanitized HTML (+ registered post-processors).
 
@@ -88,7 +111,7 @@ def render_markdown(text: str | None, **context) -> str:
         maths.append(match.group(1))
         return _PLACEHOLDER.format(len(maths) - 1)
 
-    source = _MATH_RE.sub(stash, text)
+    source = normalize_list_indent(_MATH_RE.sub(stash, text))
     rendered = markdown.markdown(
         source,
         extensions=["extra", "sane_lists"],

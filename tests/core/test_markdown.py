@@ -2,6 +2,8 @@ import pytest
 
 from core.markdown import render_markdown
 
+pytestmark = pytest.mark.django_db
+
 PAYLOADS = [
     "<script>alert(1)</script>",
     '<img src=x onerror="alert(1)">',
@@ -48,3 +50,15 @@ def test_links_get_safe_rel_and_code_keeps_language_class():
 
 def test_unknown_classes_are_stripped():
     assert "evil" not in render_markdown('<span class="evil math">x</span>')
+
+
+def test_lists_nested_with_three_spaces_render_nested():
+    html = render_markdown("1. **구조적 접근하기**\n   - 제목부터\n   - 결론\n2. 둘째\n   - [링크](https://x.example)\n")
+    assert html.count("<ol>") == 1
+    assert html.count("<ul>") == 2
+    assert "<li><strong>구조적 접근하기</strong>" in html.replace("\n", "").replace("<p>", "").replace("</p>", "")
+
+
+def test_list_indent_normalization_leaves_code_fences_alone():
+    html = render_markdown("```\n  - not a list\n```")
+    assert "  - not a list" in html
