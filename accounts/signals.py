@@ -15,8 +15,9 @@ from core.permissions import INSTRUCTORS_GROUP
 
 @receiver(post_migrate)
 def _sync_after_migrate(sender, app_config=None, using="default", **kwargs):
-    if app_config is not None and app_config.label == "accounts":
-        sync_instructor_permissions(using=using)
+    # post_migrate runs once per app, after that app's permissions exist; syncing
+    # every time (idempotent, a few queries) means the last run sees every model.
+    sync_instructor_permissions(using=using)
 
 
 @receiver(m2m_changed, sender=Group.user_set.through)

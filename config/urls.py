@@ -28,3 +28,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+if "bench" in settings.INSTALLED_APPS:
+    # /bench/bare/ for `make bench`, only when BENCH_MODE=1.
+    from bench.urls import bench_urlpatterns
+
+    urlpatterns += bench_urlpatterns()

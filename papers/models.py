@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
 from core.models import RenderedMarkdownModel
-from core.text import normalize_title
+from core.text import nfkc, normalize_title
+
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_TERMS = 8
+
+
+class ReadingStatus(models.TextChoices):
+    """A learner's reading status, computed from ticked checklist steps."""
+
+    NOT_STARTED = "not_started", _("읽기 전")
+    READING = "reading", _("읽는 중")
+    READ = "read", _("읽음")
+
+    @classmethod
+    def from_counts(cls, done: int, total: int) -> ReadingStatus:
+        if not done:
+            return cls.NOT_STARTED
+        if total and done >= total:
+            return cls.READ
+        return cls.READING
+
+    @property
+    def badge_class(self) -> str:
+        return {"not_started": "badge", "reading": "badge badge-warn", "read": "badge badge-ok"}[self.value]
 
 
 class Category(models.Model):
@@ -107,31 +134,64 @@ class PaperQuerySet(models.QuerySet):
 
         return self if is_instructor(user) else self.published()
 
-    def search(self, query: str):
-        query = (query or "").strip()
-        if not query:
-            return self
-        condition = (
-            Q(title__icontains=query)
-            | Q(authors__icontains=query)
-            | Q(summary__icontains=query)
-            | Q(category__name_ko__icontains=query)
-            | Q(category__name_en__icontains=query)
-        )
-        if query.isdigit():
-            condition |= Q(year=int(query))
-        return self.filter(condition)
+    @staticmethod
+    def search_terms(query: str | None) -> list[str]:
+        """Whitespace-separated terms of a search box value, NFKC-normalized and bounded."""
+        text = nfkc(query or "").strip()[:SEARCH_MAX_LENGTH]
+        return text.split()[:SEARCH_MAX_TERMS]
+
+    def search(self, query: str | None):
+        """Papers matching every term in title, authors, year, venue, ids, summary, keywords or category.
+
+        Korean and English both work: each term is matched against the Korean
+        and the English fields, and against the punctuation-free title
+        ("autoencoding" finds "Auto-Encoding"). One query, no per-row work.
+        """
+        terms = self.search_terms(query)
+        qs = self
+        for term in terms:
+            condition = (
+                Q(title__icontains=term)
+                | Q(authors__icontains=term)
+                | Q(venue__icontains=term)
+                | Q(summary__icontains=term)
+                | Q(keywords__icontains=term)
+                | Q(doi__icontains=term)
+                | Q(arxiv_id__icontains=term)
+                | Q(category__name_ko__icontains=term)
+                | Q(category__name_en__icontains=term)
+            )
+            key = normalize_title(term)
+            if key:
+                condition |= Q(normalized_title__contains=key)
+            if term.isdigit() and len(term) == 4:
+                condition |= Q(year=int(term))
+            qs = qs.filter(condition)
+        return qs
 
     def with_step_counts(self, user=None):
-        qs = self.annotate(steps_total=Count("checklist_steps", distinct=True))
+        """Annotate `steps_total` and, for a signed-in user, `steps_done`.
+
+        Subqueries rather than joins, so that rows do not multiply with the
+        number of learners.
+        """
+        total = (
+            ChecklistStep.objects.filter(paper=OuterRef("pk"))
+            .order_by()
+            .values("paper")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        qs = self.annotate(steps_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)))
         if user is not None and user.is_authenticated:
-            qs = qs.annotate(
-                steps_done=Count(
-                    "checklist_steps__progress",
-                    filter=Q(checklist_steps__progress__user=user),
-                    distinct=True,
-                )
+            done = (
+                StepProgress.objects.filter(user=user, step__paper=OuterRef("pk"))
+                .order_by()
+                .values("step__paper")
+                .annotate(n=Count("pk"))
+                .values("n")
             )
+            qs = qs.annotate(steps_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)))
         return qs
 
 
@@ -162,6 +222,12 @@ class Paper(RenderedMarkdownModel):
         help_text=_("The lesson document this paper was last imported from."),
     )
     summary = models.CharField(_("one-line summary"), max_length=500, blank=True, help_text=_("Shown in the catalog."))
+    keywords = models.CharField(
+        _("search keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Other names learners may search for, in Korean or English, e.g. '트랜스포머; Transformer'."),
+    )
     paper_url = models.URLField(_("paper URL"), max_length=500, blank=True, help_text=_("Link to the paper itself."))
     doi = models.CharField(_("DOI"), max_length=200, blank=True, help_text=_("e.g. 10.1038/323533a0"))
     arxiv_id = models.CharField(_("arXiv id"), max_length=50, blank=True, help_text=_("e.g. 1706.03762"))
@@ -207,12 +273,42 @@ class Paper(RenderedMarkdownModel):
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {"normalized_title"}
         super().save(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        key = normalize_title(self.title)
+        if key and Paper.objects.filter(normalized_title=key).exclude(pk=self.pk).exists():
+            raise ValidationError({"title": _("같은 제목의 논문이 이미 있습니다.")})
+
     def get_absolute_url(self):
         return reverse("papers:paper_detail", args=[self.slug])
 
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def reading_status(self) -> ReadingStatus:
+        """Needs `with_step_counts(user)` (or `checklist_for`) to have set the counts."""
+        return ReadingStatus.from_counts(getattr(self, "steps_done", 0) or 0, getattr(self, "steps_total", 0) or 0)
+
+    @property
+    def progress_percent(self) -> int:
+        total = getattr(self, "steps_total", 0) or 0
+        return round(100 * (getattr(self, "steps_done", 0) or 0) / total) if total else 0
+
+    def checklist_for(self, user) -> Checklist:
+        """The checklist with the user's ticks (uses prefetched steps when present)."""
+        steps = list(self.checklist_steps.all())
+        done_ids: set[int] = set()
+        if user is not None and user.is_authenticated and steps:
+            done_ids = set(
+                StepProgress.objects.filter(user=user, step__paper=self).values_list("step_id", flat=True)
+            )
+        for step in steps:
+            step.done = step.pk in done_ids
+        self.steps_total = len(steps)
+        self.steps_done = sum(step.done for step in steps)
+        return Checklist(paper=self, steps=steps, done=self.steps_done, total=self.steps_total)
 
     def get_bibtex(self) -> str:
         if self.bibtex.strip():
@@ -221,11 +317,34 @@ class Paper(RenderedMarkdownModel):
 
     @property
     def arxiv_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+        return f"https://arxiv.org/abs/{quote(self.arxiv_id.strip(), safe='/.')}" if self.arxiv_id.strip() else ""
 
     @property
     def doi_url(self) -> str:
-        return f"https://doi.org/{self.doi}" if self.doi else ""
+        return f"https://doi.org/{quote(self.doi.strip(), safe='/.()-_;:')}" if self.doi.strip() else ""
+
+    @property
+    def source_links(self) -> list[tuple[str, str]]:
+        """(label, url) for the paper itself, its DOI and its code; only http(s) URLs survive."""
+        links = [
+            (_("논문 원문"), self.paper_url),
+            (_("DOI"), self.doi_url),
+            (_("코드"), self.code_url),
+        ]
+        return [(label, url) for label, url in links if _is_web_url(url)]
+
+    @property
+    def research_links(self) -> list[tuple[str, str]]:
+        """Where to explore around the paper: search engines, citation graphs, arXiv."""
+        title = quote_plus(self.title)
+        links = [
+            ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={title}"),
+            ("Connected Papers", f"https://www.connectedpapers.com/search?q={title}"),
+            ("Google Scholar", f"https://scholar.google.com/scholar?q={title}"),
+        ]
+        if self.arxiv_url:
+            links.append(("arXiv", self.arxiv_url))
+        return links
 
     def ensure_checklist(self) -> int:
         """Give a paper without steps the default steps of the reading method."""
@@ -238,6 +357,10 @@ class Paper(RenderedMarkdownModel):
         ]
         ChecklistStep.objects.bulk_create(steps)
         return len(steps)
+
+
+def _is_web_url(url: str) -> bool:
+    return (url or "").strip().lower().startswith(("https://", "http://"))
 
 
 def generate_bibtex(paper: Paper) -> str:
@@ -255,10 +378,26 @@ def generate_bibtex(paper: Paper) -> str:
     if paper.arxiv_id:
         fields.append(("eprint", paper.arxiv_id))
         fields.append(("archivePrefix", "arXiv"))
-    if paper.paper_url:
-        fields.append(("url", paper.paper_url))
+    if _is_web_url(paper.paper_url):
+        fields.append(("url", paper.paper_url.strip()))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@{kind}{{{key},\n{body}\n}}"
+
+
+@dataclass
+class Checklist:
+    paper: Paper
+    steps: list[ChecklistStep]
+    done: int
+    total: int
+
+    @property
+    def status(self) -> ReadingStatus:
+        return ReadingStatus.from_counts(self.done, self.total)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
 
 
 class ChecklistStep(RenderedMarkdownModel):
@@ -277,6 +416,19 @@ class ChecklistStep(RenderedMarkdownModel):
 
     def __str__(self):
         return self.title
+
+    def set_done(self, user, done: bool) -> bool:
+        """Tick or untick this step for `user`; idempotent. Returns whether anything changed."""
+        from papers.signals import reading_progress_changed
+
+        if done:
+            _progress, changed = StepProgress.objects.get_or_create(user=user, step=self)
+        else:
+            deleted, _details = StepProgress.objects.filter(user=user, step=self).delete()
+            changed = bool(deleted)
+        if changed:
+            reading_progress_changed.send(sender=Paper, user=user, paper=self.paper)
+        return changed
 
 
 class StepProgress(models.Model):

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from core.views import placeholder
+from papers import views
 
 app_name = "papers"
 urlpatterns = [
-    path("papers/", placeholder, name="paper_list"),
-    path("papers/<slug:slug>/", placeholder, name="paper_detail"),
-    path("guide/", placeholder, name="guide"),
+    path("papers/", views.paper_list, name="paper_list"),
+    path("papers/<slug:slug>/", views.paper_detail, name="paper_detail"),
+    path("papers/<slug:slug>/steps/<int:step_id>/toggle/", views.step_toggle, name="step_toggle"),
+    path("guide/", views.guide, name="guide"),
 ]

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from core.views import placeholder
+from progress import views
 
 app_name = "progress"
 urlpatterns = [
-    path("dashboard/", placeholder, name="dashboard"),
-    path("instructor/", placeholder, name="instructor_matrix"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("instructor/", views.instructor_matrix, name="instructor_matrix"),
+    path("instructor/learners/<int:user_id>/", views.learner_detail, name="learner_detail"),
+    path("instructor/quizzes/<slug:slug>/", views.quiz_stats, name="quiz_stats"),
+    path("instructor/export/progress.csv", views.export_progress, name="export_progress"),
+    path("instructor/export/grades.csv", views.export_grades, name="export_grades"),
 ]

@@ -2,18 +2,79 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, Count, F, Max, Prefetch, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
 from core.models import RenderedMarkdownModel
 from papers.models import Paper
+from quizzes import grading
+from quizzes.signals import attempt_changed
+
+# Answers saved this long after the deadline still count: the last autosave,
+# or the timer's own submit, is on its way when the clock runs out.
+GRACE_PERIOD = timedelta(seconds=30)
+MAX_TEXT_ANSWER = 20_000
+MAX_SHORT_ANSWER = 1_000
+
+
+class AttemptError(Exception):
+    """An answer or a submit that the attempt refuses; `str()` is the learner-facing message."""
+
+
+class AttemptClosed(AttemptError):
+    def __init__(self, message=None):
+        super().__init__(message or _("이 시도는 이미 제출되어 답을 바꿀 수 없습니다."))
+
+
+class DeadlinePassed(AttemptClosed):
+    def __init__(self):
+        super().__init__(
+            _("제한 시간이 지나 답을 저장하지 않았습니다. 시도는 마감 시각까지 저장된 답으로 자동 제출되었습니다.")
+        )
+
+
+class StaleAnswer(AttemptError):
+    def __init__(self):
+        super().__init__(
+            _("이 문항은 다른 창이나 탭에서 더 최근에 저장되었습니다. 페이지를 새로 고친 뒤 다시 답하세요.")
+        )
+
+
+class InvalidAnswer(AttemptError):
+    pass
+
+
+class NoAttemptsLeft(AttemptError):
+    def __init__(self):
+        super().__init__(_("허용된 시도 횟수를 모두 사용했습니다."))
+
+
+@dataclass
+class SaveReport:
+    responses: dict  # question id → Response (as stored now)
+    errors: dict = field(default_factory=dict)  # question id → AttemptError
+
+
+class QuizQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True, paper__status=Paper.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Learners see published quizzes of published papers; instructors see all."""
+        from core.permissions import is_instructor
+
+        return self if is_instructor(user) else self.published()
 
 
 class Quiz(RenderedMarkdownModel):
@@ -25,10 +86,14 @@ class Quiz(RenderedMarkdownModel):
 
     MARKDOWN_FIELDS = {"instructions": "instructions_html"}
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="quizzes", help_text=_("The paper this quiz is about."))
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="quizzes", help_text=_("The paper this quiz is about.")
+    )
     title = models.CharField(_("title"), max_length=200, help_text=_("Shown to learners."))
     slug = models.SlugField(unique=True, max_length=120, help_text=_("URL part; also used by `import_gift --quiz`."))
-    instructions = MarkdownxField(_("instructions"), blank=True, help_text=_("Markdown shown before the first question."))
+    instructions = MarkdownxField(
+        _("instructions"), blank=True, help_text=_("Markdown shown before the first question.")
+    )
     instructions_html = models.TextField(editable=False, blank=True)
     pass_mark = models.DecimalField(
         _("pass mark (%)"),
@@ -38,9 +103,7 @@ class Quiz(RenderedMarkdownModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Grade in percent needed to pass."),
     )
-    attempts_allowed = models.PositiveIntegerField(
-        _("attempts allowed"), default=0, help_text=_("0 means unlimited.")
-    )
+    attempts_allowed = models.PositiveIntegerField(_("attempts allowed"), default=0, help_text=_("0 means unlimited."))
     time_limit = models.DurationField(
         _("time limit"), null=True, blank=True, help_text=_("Empty for no limit, e.g. 00:30:00 for 30 minutes.")
     )
@@ -65,6 +128,8 @@ class Quiz(RenderedMarkdownModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = QuizQuerySet.as_manager()
+
     class Meta:
         ordering = ["paper__category__order", "paper__order", "pk"]
         verbose_name = _("quiz")
@@ -75,6 +140,22 @@ class Quiz(RenderedMarkdownModel):
 
     def get_absolute_url(self):
         return reverse("quizzes:quiz_detail", args=[self.slug])
+
+    def grade_for(self, attempts) -> grading.QuizGrade:
+        """This quiz's grade over one learner's attempts, by its grading method."""
+        return grading.quiz_grade(attempts=attempts, method=self.grading_method, pass_mark=self.pass_mark)
+
+    @property
+    def time_limit_minutes(self) -> int | None:
+        if not self.time_limit:
+            return None
+        return max(1, round(self.time_limit.total_seconds() / 60))
+
+    def attempts_left(self, used: int) -> int | None:
+        """None when unlimited."""
+        if not self.attempts_allowed:
+            return None
+        return max(0, self.attempts_allowed - used)
 
 
 class Question(RenderedMarkdownModel):
@@ -97,7 +178,9 @@ class Question(RenderedMarkdownModel):
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Position within the quiz."))
-    qtype = models.CharField(_("type"), max_length=10, choices=Type.choices, help_text=_("How it is answered and graded."))
+    qtype = models.CharField(
+        _("type"), max_length=10, choices=Type.choices, help_text=_("How it is answered and graded.")
+    )
     name = models.CharField(_("name"), max_length=200, blank=True, help_text=_("Short internal name (GIFT ::name::)."))
     text = MarkdownxField(_("question text"), help_text=_("Markdown; `$$…$$` for math."))
     text_html = models.TextField(editable=False, blank=True)
@@ -115,6 +198,12 @@ class Question(RenderedMarkdownModel):
     case_sensitive = models.BooleanField(
         _("case sensitive"), default=False, help_text=_("Short answer only: match letter case exactly.")
     )
+    category = models.CharField(
+        _("category"),
+        max_length=255,
+        blank=True,
+        help_text=_("Question-bank category, e.g. from GIFT `$CATEGORY:` lines; kept on export."),
+    )
 
     class Meta:
         ordering = ["quiz", "order", "pk"]
@@ -128,6 +217,66 @@ class Question(RenderedMarkdownModel):
     @property
     def is_auto_graded(self) -> bool:
         return self.qtype in self.AUTO_GRADED
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.qtype, self.get_qtype_display())
+
+    @property
+    def is_choice(self) -> bool:
+        return self.qtype in (self.Type.SINGLE, self.Type.MULTIPLE, self.Type.TRUE_FALSE)
+
+    @property
+    def is_manually_graded(self) -> bool:
+        return self.qtype in (self.Type.MODEL_ANSWER, self.Type.ESSAY)
+
+    def keys(self) -> list[grading.Key]:
+        """The answer key for grading (uses prefetched `answers`)."""
+        return [
+            grading.Key(id=a.pk, text=a.text, fraction=a.fraction, value=a.value, tolerance=a.tolerance)
+            for a in self.answers.all()
+        ]
+
+    def right_answers(self) -> list[Answer]:
+        """Entries shown as "the right answer" in a review: full marks, or the best there is."""
+        answers = [a for a in self.answers.all() if a.fraction > 0]
+        if self.qtype == self.Type.MULTIPLE:
+            return answers
+        best = max((a.fraction for a in answers), default=None)
+        return [a for a in answers if a.fraction == best]
+
+    def clean_answer(self, values: list[str]) -> tuple[str, list[int]]:
+        """Posted values → (text, selected answer ids). Raises InvalidAnswer."""
+        if self.is_choice:
+            try:
+                posted = [int(v) for v in values if str(v).strip()]
+            except ValueError:
+                raise InvalidAnswer(_("선택지를 알아볼 수 없습니다. 페이지를 새로 고치세요.")) from None
+            # One choice only: the last one posted wins.
+            ids = sorted(set(posted)) if self.qtype == self.Type.MULTIPLE else posted[-1:]
+            known = {a.pk for a in self.answers.all()}
+            if not set(ids) <= known:
+                raise InvalidAnswer(_("이 문항에 없는 선택지입니다. 페이지를 새로 고치세요."))
+            return "", ids
+        text = (values[-1] if values else "").replace("\r\n", "\n")
+        limit = MAX_SHORT_ANSWER if self.qtype in (self.Type.SHORT, self.Type.NUMERICAL) else MAX_TEXT_ANSWER
+        if len(text) > limit:
+            raise InvalidAnswer(
+                _("답이 너무 깁니다 (%(length)d자). %(limit)d자 이하로 줄여 주세요.")
+                % {"length": len(text), "limit": limit}
+            )
+        return text, []
+
+
+TYPE_LABELS = {
+    Question.Type.SINGLE: _("단일 선택"),
+    Question.Type.MULTIPLE: _("복수 선택"),
+    Question.Type.TRUE_FALSE: _("참/거짓"),
+    Question.Type.SHORT: _("짧은 답"),
+    Question.Type.NUMERICAL: _("수치"),
+    Question.Type.MODEL_ANSWER: _("단답형 (모범 답안과 비교)"),
+    Question.Type.ESSAY: _("논술형"),
+}
 
 
 class Answer(RenderedMarkdownModel):
@@ -149,19 +298,30 @@ class Answer(RenderedMarkdownModel):
         validators=[MinValueValidator(-1), MaxValueValidator(1)],
         help_text=_("Share of the points this answer earns: 1 = 100%, 0.5 = 50%, negative for penalties."),
     )
-    feedback = models.TextField(_("feedback"), blank=True, help_text=_("Shown after submitting when this answer is given."))
+    feedback = models.TextField(
+        _("feedback"), blank=True, help_text=_("Shown after submitting when this answer is given.")
+    )
     feedback_html = models.TextField(editable=False, blank=True)
     value = models.DecimalField(
         _("numeric value"), max_digits=20, decimal_places=8, null=True, blank=True, help_text=_("Numerical questions.")
     )
     tolerance = models.DecimalField(
-        _("tolerance"), max_digits=20, decimal_places=8, default=Decimal("0"), help_text=_("Numerical: accepted ± error.")
+        _("tolerance"),
+        max_digits=20,
+        decimal_places=8,
+        default=Decimal("0"),
+        help_text=_("Numerical: accepted ± error."),
     )
 
     class Meta:
         ordering = ["question", "order", "pk"]
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fraction__gte=-1, fraction__lte=1), name="answer_fraction_between_minus_one_and_one"
+            )
+        ]
 
     def __str__(self):
         return self.text[:60] or (str(self.value) if self.value is not None else "—")
@@ -173,6 +333,21 @@ class AttemptQuerySet(models.QuerySet):
 
     def finished(self):
         return self.filter(state=Attempt.State.FINISHED)
+
+    def overdue(self, *, now=None):
+        now = now or timezone.now()
+        return self.filter(state=Attempt.State.IN_PROGRESS, deadline__lt=now - GRACE_PERIOD)
+
+    def close_overdue(self, *, now=None) -> int:
+        """Auto-submit every attempt here that is past its deadline (and grace)."""
+        closed = 0
+        for attempt in self.overdue(now=now).select_related("quiz", "user"):
+            closed += attempt.close_if_overdue(now=now)
+        return closed
+
+    def with_responses(self):
+        """Responses with their question and answer key, for taking, grading and reviewing."""
+        return self.prefetch_related(Prefetch("responses", queryset=Response.objects.with_keys()))
 
 
 class Attempt(models.Model):
@@ -195,7 +370,9 @@ class Attempt(models.Model):
     grade = models.DecimalField(
         max_digits=6, decimal_places=2, null=True, blank=True, help_text=_("Percent, once fully graded.")
     )
-    needs_grading = models.BooleanField(default=False, help_text=_("Has responses waiting for a grader or a self-rating."))
+    needs_grading = models.BooleanField(
+        default=False, help_text=_("Has responses waiting for a grader or a self-rating.")
+    )
 
     objects = AttemptQuerySet.as_manager()
 
@@ -216,6 +393,228 @@ class Attempt(models.Model):
 
     def get_absolute_url(self):
         return reverse("quizzes:attempt_detail", args=[self.pk])
+
+    # ------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def start(cls, *, quiz: Quiz, user, now=None) -> tuple[Attempt, bool]:
+        """The learner's open attempt, or a new one: `(attempt, created)`.
+
+        Races are settled by the database: the partial unique constraint
+        allows one open attempt per learner and quiz, and `(quiz, user,
+        number)` is unique, so two concurrent starts cannot both create the
+        same next attempt and the allowance is never exceeded.
+        Raises NoAttemptsLeft.
+        """
+        now = now or timezone.now()
+        mine = cls.objects.filter(quiz=quiz, user=user)
+        mine.close_overdue(now=now)
+        for _try in range(5):
+            current = mine.filter(state=cls.State.IN_PROGRESS).first()
+            if current is not None:
+                return current, False
+            used = mine.aggregate(count=Count("pk"), last=Max("number"))
+            if quiz.attempts_allowed and used["count"] >= quiz.attempts_allowed:
+                raise NoAttemptsLeft
+            questions = list(quiz.questions.order_by("order", "pk").values_list("pk", "points"))
+            order = [pk for pk, _points in questions]
+            if quiz.shuffle_questions:
+                random.shuffle(order)
+            try:
+                with transaction.atomic():
+                    attempt = cls.objects.create(
+                        quiz=quiz,
+                        user=user,
+                        number=(used["last"] or 0) + 1,
+                        deadline=now + quiz.time_limit if quiz.time_limit else None,
+                        question_order=order,
+                        max_score=sum((points for _pk, points in questions), Decimal(0)),
+                    )
+                    Response.objects.bulk_create([Response(attempt=attempt, question_id=pk) for pk in order])
+            except IntegrityError:
+                continue  # a concurrent request started one first: take theirs
+            attempt_changed.send(sender=cls, attempt=attempt)
+            return attempt, True
+        raise AttemptError(_("시도를 시작하지 못했습니다. 잠시 후 다시 시도하세요."))
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.state == self.State.IN_PROGRESS
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state == self.State.FINISHED
+
+    def seconds_left(self, *, now=None) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - (now or timezone.now())).total_seconds()))
+
+    def is_overdue(self, *, now=None) -> bool:
+        now = now or timezone.now()
+        return self.is_in_progress and self.deadline is not None and now > self.deadline + GRACE_PERIOD
+
+    def close_if_overdue(self, *, now=None) -> bool:
+        """Auto-submit with the answers saved so far if the deadline (and grace) passed."""
+        if not self.is_overdue(now=now):
+            return False
+        return self.submit(now=self.deadline, auto=True)
+
+    def ensure_open(self, *, now=None) -> None:
+        """Raise unless answers may still be saved (auto-submitting an overdue attempt)."""
+        if self.close_if_overdue(now=now):
+            raise DeadlinePassed
+        if not self.is_in_progress:
+            raise DeadlinePassed if self.auto_submitted else AttemptClosed
+
+    def save_answers(self, answers: dict[int, tuple[list[str], int | None]], *, now=None) -> SaveReport:
+        """Store answers while the attempt is open: `{question_id: (posted values, sequence)}`.
+
+        `sequence` is the number the page was rendered with; an older one
+        means another tab saved since, and that answer is refused
+        (StaleAnswer). Unchanged answers are accepted without a write. All
+        changes go in one conditional UPDATE, whatever the number of
+        questions. Raises AttemptClosed / DeadlinePassed for the whole call.
+        """
+        now = now or timezone.now()
+        self.ensure_open(now=now)
+        responses = {r.question_id: r for r in self.responses.filter(question_id__in=list(answers)).with_keys()}
+        report = SaveReport(responses=responses)
+        changes = []
+        for question_id, (values, sequence) in answers.items():
+            response = responses.get(question_id)
+            if response is None:
+                report.errors[question_id] = InvalidAnswer(_("이 시도에 없는 문항입니다."))
+                continue
+            try:
+                text, selected = response.question.clean_answer(values)
+            except InvalidAnswer as exc:
+                report.errors[question_id] = exc
+                continue
+            if text == response.text and selected == response.selected:
+                continue
+            if sequence is not None and sequence != response.sequence:
+                report.errors[question_id] = StaleAnswer()
+                continue
+            changes.append((response, text, selected))
+        if not changes:
+            return report
+
+        def when(response):
+            return Q(pk=response.pk, sequence=response.sequence)
+
+        Response.objects.filter(pk__in=[r.pk for r, _t, _s in changes], attempt__state=self.State.IN_PROGRESS).update(
+            text=Case(
+                *[When(when(r), then=Value(text)) for r, text, _s in changes],
+                default=F("text"),
+                output_field=models.TextField(),
+            ),
+            selected=Case(
+                *[When(when(r), then=Value(selected, output_field=models.JSONField())) for r, _t, selected in changes],
+                default=F("selected"),
+                output_field=models.JSONField(),
+            ),
+            saved_at=Case(
+                *[When(when(r), then=Value(now)) for r, _t, _s in changes],
+                default=F("saved_at"),
+                output_field=models.DateTimeField(),
+            ),
+            sequence=Case(
+                *[When(when(r), then=F("sequence") + 1) for r, _t, _s in changes],
+                default=F("sequence"),
+                output_field=models.PositiveIntegerField(),
+            ),
+        )
+        stored = dict(Response.objects.filter(pk__in=[r.pk for r, _t, _s in changes]).values_list("pk", "sequence"))
+        refused = False
+        for response, text, selected in changes:
+            if stored.get(response.pk) == response.sequence + 1:
+                response.text, response.selected, response.saved_at = text, selected, now
+                response.sequence += 1
+            else:
+                refused = True
+                report.errors[response.question_id] = StaleAnswer()
+        if refused:
+            self.refresh_from_db(fields=["state", "auto_submitted"])
+            if not self.is_in_progress:
+                raise DeadlinePassed if self.auto_submitted else AttemptClosed
+        return report
+
+    def save_answer(self, *, question_id: int, values: list[str], sequence: int | None = None, now=None) -> Response:
+        """One question's answer (the autosave). Raises the refusal; Response.DoesNotExist for a foreign question."""
+        report = self.save_answers({question_id: (values, sequence)}, now=now)
+        if question_id not in report.responses:
+            raise Response.DoesNotExist
+        if question_id in report.errors:
+            raise report.errors[question_id]
+        return report.responses[question_id]
+
+    def submit(self, *, now=None, auto: bool = False) -> bool:
+        """Finish and grade. Returns False if it was already submitted.
+
+        The conditional UPDATE decides who grades: of ten simultaneous
+        submits, one changes the row and grades; the others see 0 rows.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            won = Attempt.objects.filter(pk=self.pk, state=self.State.IN_PROGRESS).update(
+                state=self.State.FINISHED, submitted_at=now, auto_submitted=auto
+            )
+            if not won:
+                self.refresh_from_db()
+                return False
+            self.state, self.submitted_at, self.auto_submitted = self.State.FINISHED, now, auto
+            responses = list(Response.objects.filter(attempt=self).with_keys())
+            for response in responses:
+                response.apply_grade()
+            Response.objects.bulk_update(responses, ["fraction", "score", "matched_answer"])
+            self.apply_score(responses)
+            self.save(update_fields=["score", "max_score", "grade", "needs_grading"])
+        attempt_changed.send(sender=Attempt, attempt=self)
+        return True
+
+    def apply_score(self, responses) -> None:
+        result = grading.score_attempt(items=[(r.score, r.question.points) for r in responses])
+        self.score, self.max_score = result.score, result.max_score
+        self.grade, self.needs_grading = result.grade, result.needs_grading
+
+    def recompute(self) -> None:
+        """Score and grade again from the stored response scores (after a rating or a grader)."""
+        responses = list(self.responses.select_related("question"))
+        self.apply_score(responses)
+        self.save(update_fields=["score", "max_score", "grade", "needs_grading"])
+
+    def ordered_responses(self) -> list[Response]:
+        """Responses in this attempt's question order (uses prefetched responses)."""
+        position = {pk: i for i, pk in enumerate(self.question_order or [])}
+        return sorted(
+            self.responses.all(), key=lambda r: (position.get(r.question_id, len(position)), r.question.order)
+        )
+
+    @property
+    def passed(self) -> bool:
+        return self.grade is not None and not self.needs_grading and self.grade >= self.quiz.pass_mark
+
+    @property
+    def status(self) -> tuple[str, str]:
+        """(label, badge class) for lists: awaiting grading is its own state, never "failed"."""
+        if self.is_in_progress:
+            return _("진행 중"), "badge badge-warn"
+        if self.state == self.State.ABANDONED:
+            return _("중단됨"), "badge"
+        if self.needs_grading:
+            return _("채점 대기 중"), "badge badge-info"
+        if self.passed:
+            return _("통과"), "badge badge-ok"
+        return _("통과 못 함"), "badge badge-bad"
+
+
+class ResponseQuerySet(models.QuerySet):
+    def with_keys(self):
+        """With each question and its answer key (in order), as grading needs them."""
+        return self.select_related("question").prefetch_related(
+            Prefetch("question__answers", queryset=Answer.objects.order_by("order", "pk"))
+        )
 
 
 class Response(models.Model):
@@ -240,6 +639,8 @@ class Response(models.Model):
     grader_comment = models.TextField(blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ResponseQuerySet.as_manager()
+
     class Meta:
         ordering = ["attempt", "question__order"]
         verbose_name = _("response")
@@ -248,3 +649,103 @@ class Response(models.Model):
 
     def __str__(self):
         return f"{self.attempt} · {self.question}"
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.selected) or bool(self.text.strip())
+
+    @property
+    def self_rating_label(self) -> str:
+        return RATING_LABELS.get(self.self_rating, "")
+
+    @property
+    def text_is_number(self) -> bool:
+        return grading.parse_number(self.text) is not None
+
+    def chosen_answers(self) -> list[Answer]:
+        """The choices the learner ticked (uses prefetched answers)."""
+        chosen = set(self.selected or [])
+        return [a for a in self.question.answers.all() if a.pk in chosen]
+
+    def feedback_answers(self) -> list[Answer]:
+        """Answer entries whose feedback applies: the ticked choices, or the matched key entry."""
+        if self.question.is_choice:
+            return [a for a in self.chosen_answers() if a.feedback_html]
+        return [a for a in self.question.answers.all() if a.pk == self.matched_answer_id and a.feedback_html]
+
+    @property
+    def awaits_grading(self) -> bool:
+        return self.score is None
+
+    @property
+    def awaits_self_rating(self) -> bool:
+        return self.score is None and self.question.qtype == Question.Type.MODEL_ANSWER and not self.grader_id
+
+    @property
+    def is_correct(self) -> bool:
+        return self.fraction is not None and self.fraction >= 1
+
+    @property
+    def is_partly_correct(self) -> bool:
+        return self.fraction is not None and 0 < self.fraction < 1
+
+    def apply_grade(self) -> None:
+        """Grade against the current key; a grader's mark stands (rescaled to the points)."""
+        question = self.question
+        if self.grader_id is not None and self.fraction is not None:
+            self.score = grading.score_for(fraction=self.fraction, points=question.points)
+            return
+        outcome = grading.grade_response(
+            qtype=question.qtype,
+            keys=question.keys(),
+            selected=self.selected or [],
+            text=self.text,
+            case_sensitive=question.case_sensitive,
+            self_rating=self.self_rating,
+        )
+        self.fraction = outcome.fraction
+        self.matched_answer_id = outcome.key_id
+        self.score = grading.score_for(fraction=outcome.fraction, points=question.points)
+
+    def can_self_rate(self) -> bool:
+        attempt = self.attempt
+        return (
+            attempt.is_finished
+            and self.question.qtype == Question.Type.MODEL_ANSWER
+            and attempt.quiz.review_model_answers
+            and self.grader_id is None
+            and bool(self.text.strip())
+        )
+
+    def rate(self, rating: str) -> None:
+        """The learner's self-rating of a model-answer question (changeable until a grader marks it)."""
+        if rating not in grading.SELF_RATING_FRACTIONS:
+            raise InvalidAnswer(_("평가를 골라 주세요: 맞음, 부분적으로 맞음, 틀림."))
+        if not self.can_self_rate():
+            raise AttemptError(_("이 답은 스스로 평가할 수 없습니다."))
+        self.self_rating = rating
+        self.apply_grade()
+        self.save(update_fields=["self_rating", "fraction", "score", "matched_answer"])
+        self.attempt.recompute()
+        attempt_changed.send(sender=Attempt, attempt=self.attempt)
+
+    def grade_manually(self, *, score: Decimal, comment: str, grader) -> None:
+        """An instructor's mark: sets the score directly (overrides a self-rating)."""
+        points = self.question.points
+        if score < 0 or score > points:
+            raise InvalidAnswer(_("점수는 0점에서 %(points)s점 사이여야 합니다.") % {"points": points.normalize()})
+        if not self.attempt.is_finished:
+            raise AttemptError(_("제출된 시도만 채점할 수 있습니다."))
+        self.fraction = (score / points).quantize(Decimal("0.00001")) if points else Decimal(0)
+        self.score = score.quantize(Decimal("0.001"))
+        self.grader, self.grader_comment, self.graded_at = grader, comment, timezone.now()
+        self.save(update_fields=["fraction", "score", "grader", "grader_comment", "graded_at"])
+        self.attempt.recompute()
+        attempt_changed.send(sender=Attempt, attempt=self.attempt)
+
+
+RATING_LABELS = {
+    Response.SelfRating.CORRECT: _("맞음"),
+    Response.SelfRating.PARTIAL: _("부분적으로 맞음"),
+    Response.SelfRating.MISSED: _("틀림"),
+}

@@ -1,0 +1,142 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_paper, make_term, make_terms_bulk
+
+pytestmark = pytest.mark.django_db
+
+INDEX = "/glossary/"
+
+
+@pytest.fixture
+def terms():
+    backprop = make_paper(title="Learning representations by back-propagating errors", slug="backprop")
+    transformer = make_paper(title="Attention Is All You Need", slug="transformer")
+    return {
+        "bp": make_term(name_ko="역전파", name_en="Back-propagation", slug="backprop-term", papers=[backprop],
+                        definition="오차를 **거꾸로** 전파한다."),
+        "hidden": make_term(name_ko="은닉층", name_en="Hidden Layer", slug="hidden-layer", papers=[backprop]),
+        "wp": make_term(name_en="Word-piece", aliases="WordPiece", slug="word-piece", papers=[transformer]),
+        "bpe": make_term(name_en="Byte-Pair Encoding", abbreviation="BPE", slug="bpe", papers=[transformer]),
+        "kyeol": make_term(name_ko="결정적 시기", name_en="Critical Period", slug="critical", papers=[backprop]),
+    }
+
+
+def test_url_names():
+    assert reverse("glossary:term_list") == INDEX
+    assert reverse("glossary:review") == "/glossary/review/"
+    assert reverse("glossary:term_detail", args=["bpe"]) == "/glossary/bpe/"
+
+
+def test_index_groups_terms_by_initial_with_a_jump_bar(client, terms):
+    response = client.get(INDEX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for initial in ("ㅇ", "ㄱ", "B", "W"):
+        assert f'<a href="#initial-{initial}">{initial}</a>' in html
+        assert f'id="initial-{initial}"' in html
+    assert '<span class="muted" aria-hidden="true">ㄴ</span>' in html
+    # Hangul groups come before Latin ones, in dictionary order.
+    assert html.index('id="initial-ㄱ"') < html.index('id="initial-ㅇ"') < html.index('id="initial-B"')
+    assert html.index('id="initial-B"') < html.index('id="initial-W"')
+    assert "glossary/preview.js" in html
+
+
+def test_search_matches_korean_english_and_aliases(client, terms):
+    for q, slug in [("역전", "backprop-term"), ("back propagation", "backprop-term"), ("wordpiece", "word-piece"),
+                    ("bpe", "bpe"), ("HIDDEN", "hidden-layer"), ("결정적", "critical")]:
+        html = client.get(INDEX, {"q": q}).content.decode()
+        assert f'data-term="{slug}"' in html, q
+        assert html.count('class="term-link"') == 1, q
+
+
+def test_htmx_search_returns_only_the_results_fragment(client, terms):
+    response = client.get(INDEX, {"q": "역전파"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="term-results"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+    assert 'data-term="backprop-term"' in html
+
+
+def test_empty_search_says_so(client, terms):
+    html = client.get(INDEX, {"q": "없는용어"}).content.decode()
+    assert "찾는 용어가 없습니다" in html or "No term" in html
+
+
+def test_filter_by_paper(client, terms):
+    html = client.get(INDEX, {"paper": "transformer"}).content.decode()
+    assert 'data-term="bpe"' in html and 'data-term="word-piece"' in html
+    assert 'data-term="backprop-term"' not in html
+
+
+def test_unknown_paper_shows_a_message_and_everything(client, terms):
+    html = client.get(INDEX, {"paper": "nope"}).content.decode()
+    assert 'role="alert"' in html
+    assert 'data-term="bpe"' in html and 'data-term="backprop-term"' in html
+
+
+def test_draft_papers_are_not_offered_to_learners(client, terms):
+    make_term(name_en="Secret", papers=[make_paper(title="Draft paper", slug="drafty", status="draft")])
+    html = client.get(INDEX).content.decode()
+    assert "Draft paper" not in html
+    assert "drafty" not in client.get(reverse("glossary:term_detail", args=["bpe"])).content.decode()
+
+
+def test_learner_sees_add_paper_to_deck_button_when_filtered(learner_client, terms):
+    html = learner_client.get(INDEX, {"paper": "transformer"}).content.decode()
+    assert reverse("glossary:deck_add_paper", args=["transformer"]) in html
+
+
+def test_detail_shows_definition_related_terms_and_papers(client, terms):
+    terms["bp"].related.add(terms["hidden"])
+    response = client.get(terms["bp"].get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>거꾸로</strong>" in html
+    assert 'data-term="hidden-layer"' in html
+    assert reverse("papers:paper_detail", args=["backprop"]) in html
+    assert "Back-propagation" in html
+
+
+def test_detail_of_unknown_term_is_404(client, db):
+    assert client.get("/glossary/nope/").status_code == 404
+
+
+def test_preview_is_a_small_fragment(client, terms):
+    response = client.get(reverse("glossary:term_preview", args=["backprop-term"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="term-preview"')
+    assert "오차를 거꾸로 전파한다." in html
+    assert "<html" not in html
+
+
+def test_korean_slug_works(client, db):
+    term = make_term(name_ko="모멘텀", slug="모멘텀")
+    assert client.get(term.get_absolute_url()).status_code == 200
+    assert client.get(reverse("glossary:term_preview", args=["모멘텀"])).status_code == 200
+
+
+@pytest.mark.parametrize("count", [30, 3000])
+def test_index_and_search_run_a_fixed_number_of_queries(client, learner, django_assert_max_num_queries, count):
+    paper = make_paper(slug="big")
+    make_terms_bulk(count=count, paper=paper)
+    client.force_login(learner)
+    with django_assert_max_num_queries(6):
+        response = client.get(INDEX)
+    assert response.content.decode().count('class="term-link"') == count
+    with django_assert_max_num_queries(6):
+        client.get(INDEX, {"q": "bulk term", "paper": "big"}, headers={"HX-Request": "true"})
+    with django_assert_max_num_queries(6):
+        client.get(INDEX, {"q": "대량"})
+
+
+@pytest.mark.parametrize("count", [30, 3000])
+def test_detail_runs_a_fixed_number_of_queries(client, learner, django_assert_max_num_queries, count):
+    terms = make_terms_bulk(count=count, paper=make_paper())
+    term = terms[0]
+    term.related.set(terms[1:])
+    client.force_login(learner)
+    with django_assert_max_num_queries(7):
+        assert client.get(term.get_absolute_url()).status_code == 200

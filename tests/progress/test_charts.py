@@ -1,0 +1,65 @@
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from progress.charts import (
+    ScorePoint,
+    bar_chart_svg,
+    heatmap_start,
+    heatmap_svg,
+    score_chart_svg,
+    study_summary,
+)
+
+
+def test_heatmap_has_a_cell_with_a_title_per_day_and_a_text_summary():
+    end = date(2026, 5, 13)  # a Wednesday
+    counts = {end: 3, end - timedelta(days=1): 1}
+    svg = heatmap_svg(counts=counts, end=end, weeks=26)
+    start = heatmap_start(end=end, weeks=26)
+    assert start.weekday() == 0
+    assert svg.count("<rect") == (end - start).days + 1
+    assert svg.count("<title>") == (end - start).days + 1
+    assert 'data-date="2026-05-13" data-count="3"' in svg
+    assert "2026-05-13: 활동 3회" in svg
+    assert 'role="img"' in svg and "<desc" in svg
+    assert "2일 학습했습니다" in svg
+    assert "<script" not in svg
+
+
+def test_study_summary_streaks():
+    end = date(2026, 5, 13)
+    days = {end - timedelta(days=n): 1 for n in (1, 2, 3, 7, 8)}  # yesterday and the two days before
+    summary = study_summary(counts=days, end=end)
+    assert (summary.days, summary.current_streak, summary.longest_streak) == (5, 3, 3)
+    assert study_summary(counts={}, end=end).current_streak == 0
+
+
+def test_score_chart_escapes_labels_and_draws_axes():
+    now = timezone.make_aware(datetime(2026, 5, 13, 12, 0))
+    points = [
+        ScorePoint(at=now - timedelta(days=3), grade=Decimal("40"), label='<b onload="x">&quiz'),
+        ScorePoint(at=now, grade=Decimal("90"), label="Quiz 2"),
+    ]
+    svg = score_chart_svg(points=points, pass_mark=Decimal("60"))
+    assert "<b onload" not in svg
+    assert "&lt;b onload=&quot;x&quot;&gt;&amp;quiz" in svg
+    assert "<polyline" in svg
+    for tick in ("0%", "50%", "100%"):
+        assert f">{tick}</text>" in svg
+    assert "통과 기준 60%" in svg
+    assert "2026-05-10" in svg and "2026-05-13" in svg
+    assert score_chart_svg(points=[]) == ""
+
+
+def test_score_chart_with_points_at_the_same_moment():
+    now = timezone.now()
+    svg = score_chart_svg(points=[ScorePoint(at=now, grade=Decimal("50"), label="a")] * 2)
+    assert svg.count("<circle") == 2
+
+
+def test_bar_chart_escapes_title():
+    svg = bar_chart_svg(bars=[("0–10", 1), ("90–100", 4)], title="<grades>")
+    assert "&lt;grades&gt;" in svg
+    assert svg.count("<rect") == 2
