@@ -1,0 +1,138 @@
+"""Django-side steps of the benchmark, run with the server's environment.
+
+    python -m bench.prep requests --plan PLAN.json --out DIR   # request files for wrk
+    python -m bench.prep counts --out COUNTS.json              # queries per request, in-process
+
+PLAN.json: {"threads": 16, "seed": 1, "runs": [{"name": "paper_list", "endpoint": "paper_list",
+"per_thread": 300}, {"name": "mixed", "mix": true, "per_thread": 600}, ...]}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def write_requests(plan: dict, out: Path) -> dict:
+    from bench.workload import Workload
+
+    threads = plan["threads"]
+    started = time.perf_counter()
+    workload = Workload(seed=plan.get("seed", 1), exclude_users=set(plan.get("exclude_users", [])))
+    summary = {}
+    for run in plan["runs"]:
+        folder = out / run["name"]
+        folder.mkdir(parents=True, exist_ok=True)
+        per_thread = run["per_thread"]
+        counts = {}
+        for thread in range(threads):
+            if run.get("mix"):
+                reqs = workload.mixed(per_thread)
+            else:
+                reqs = workload.requests(run["endpoint"], per_thread)
+            if not reqs:
+                raise SystemExit(f"No requests could be built for {run['name']} (out of rows?).")
+            (folder / f"thread-{thread}.tsv").write_text("\n".join(r.line() for r in reqs) + "\n", encoding="utf-8")
+            for r in reqs:
+                counts[r.tag] = counts.get(r.tag, 0) + 1
+        summary[run["name"]] = counts
+    summary["_seconds"] = round(time.perf_counter() - started, 1)
+    return summary
+
+
+def run_in_process(req, client_factory):
+    """One prepared request through django.test.Client; returns (status, queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_factory()
+    headers = dict(req.headers)
+    cookie = SimpleCookie()
+    cookie.load(headers.pop("Cookie", ""))
+    for key, morsel in cookie.items():
+        client.cookies[key] = morsel.value
+    headers.pop("Content-Type", None)
+    with CaptureQueriesContext(connection) as queries:
+        if req.method == "GET":
+            response = client.get(req.path, headers=headers)
+        else:
+            response = client.post(
+                req.path, data=req.body, content_type="application/x-www-form-urlencoded", headers=headers
+            )
+    return response.status_code, len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+def count_queries(*, samples: int = 3, seed: int = 7, exclude_users=()) -> dict:
+    """Queries per request for every endpoint (the most of `samples` requests after one warm-up)."""
+    from django.test import Client
+
+    from bench.endpoints import ENDPOINTS
+    from bench.workload import Workload
+
+    workload = Workload(seed=seed, learners=50, exclude_users=set(exclude_users))
+
+    def client_factory():
+        return Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+
+    result = {}
+    for endpoint in ENDPOINTS:
+        reqs = workload.requests(endpoint.name, samples + 1)
+        measured = []
+        statuses = []
+        worst_sql: list[str] = []
+        for i, req in enumerate(reqs):
+            status, n, sql = run_in_process(req, client_factory)
+            statuses.append(status)
+            if i == 0:
+                continue  # warm-up: first use of a cache or a connection
+            if not measured or n > max(measured):
+                worst_sql = sql
+            measured.append(n)
+        bad = [s for s, r in zip(statuses, reqs, strict=True) if s not in r.expect]
+        result[endpoint.name] = {
+            "queries": max(measured) if measured else None,
+            "samples": measured,
+            "statuses": statuses,
+            "unexpected_statuses": bad,
+            "sql": worst_sql,
+        }
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.prep")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("requests", help="write the wrk request files of a plan")
+    p.add_argument("--plan", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p = sub.add_parser("counts", help="count queries per request in-process")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--exclude-users", default="", help="comma-separated user ids to leave alone")
+    args = parser.parse_args(argv)
+    _setup()
+    if args.command == "requests":
+        plan = json.loads(args.plan.read_text())
+        summary = write_requests(plan, args.out)
+        print(json.dumps(summary))
+    else:
+        exclude = [int(x) for x in args.exclude_users.split(",") if x]
+        result = count_queries(exclude_users=exclude)
+        args.out.write_text(json.dumps(result, indent=1))
+        print(json.dumps({k: v["queries"] for k, v in result.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
