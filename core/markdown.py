@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable
 
 import markdown
@@ -73,6 +74,17 @@ def sanitize_html(raw: str) -> str:
     )
 
 
+_local = threading.local()
+
+
+def _markdown_converter() -> markdown.Markdown:
+    """One converter per thread: building one costs more than converting a page."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+    return converter
+
+
 _LIST_ITEM_RE = re.compile(r"^( +)([-*+]|\d+[.)]) ")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
@@ -112,11 +124,7 @@ def render_markdown(text: str | None, **context) -> str:
         return _PLACEHOLDER.format(len(maths) - 1)
 
     source = normalize_list_indent(_MATH_RE.sub(stash, text))
-    rendered = markdown.markdown(
-        source,
-        extensions=["extra", "sane_lists"],
-        output_format="html",
-    )
+    rendered = _markdown_converter().reset().convert(source)
     clean = sanitize_html(rendered)
 
     def unstash(match: re.Match) -> str:

@@ -362,9 +362,12 @@ def relinking_paused() -> Iterator[None]:
     """Save many terms without re-rendering content after each; re-render once at the end (after commit)."""
     depth = _paused.get()
     token = _paused.set(depth + 1)
+    generation_before = _generation
     try:
         yield
     finally:
         _paused.reset(token)
-        if depth == 0:
+        # Content saved while paused was linked against the terms of that moment;
+        # only if a term changed since does everything need linking again.
+        if depth == 0 and _generation != generation_before:
             transaction.on_commit(partial(_relink_after_commit, _generation, force=True))

@@ -83,7 +83,7 @@ def test_pages_render_no_markdown_per_request(learner_client, learner):
     paper = build_detail(10, learner)
     step = paper.checklist_steps.first()
     boom = mock.Mock(side_effect=AssertionError("Markdown rendered during a request"))
-    with mock.patch("markdown.markdown", boom), mock.patch("core.markdown.markdown.markdown", boom):
+    with mock.patch("core.markdown._markdown_converter", boom):
         assert learner_client.get("/papers/").status_code == 200
         assert learner_client.get("/papers/", {"q": "paper"}, headers={"HX-Request": "true"}).status_code == 200
         assert learner_client.get(paper.get_absolute_url()).status_code == 200
