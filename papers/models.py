@@ -60,7 +60,7 @@ class Category(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.name_en and self.name_en != self.name_ko:
+        if self.name_en and self.name_en.casefold() not in self.name_ko.casefold():
             return f"{self.name_ko} ({self.name_en})"
         return self.name_ko
 

@@ -196,3 +196,14 @@ def test_markdown_rendered_on_save_for_steps():
     step = ChecklistStep.objects.create(paper=paper, title="t", body="*기울임*")
     assert "<strong>굵게</strong>" in paper.guide_html
     assert "<em>기울임</em>" in step.body_html
+
+
+def test_category_display_name_does_not_repeat_the_english_name():
+    from papers.models import Category
+
+    assert Category(name_ko="강화학습", name_en="Reinforcement Learning").display_name == "강화학습 (Reinforcement Learning)"
+    assert (
+        Category(name_ko="CNN (Convolutional Neural Networks)", name_en="Convolutional Neural Networks").display_name
+        == "CNN (Convolutional Neural Networks)"
+    )
+    assert Category(name_ko="기타 중요 논문", name_en="").display_name == "기타 중요 논문"
