@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from markdownx.views import MarkdownifyView
 
 from accounts import views as account_views
 from core import views as core_views
 
-admin.site.site_header = "논문 읽기 학교 · 관리"
-admin.site.site_title = "논문 읽기 학교"
+admin.site.site_header = _("논문 읽기 학교 · 관리")
+admin.site.site_title = _("논문 읽기 학교")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -67,7 +68,7 @@ def heatmap_svg(*, counts: Mapping[date, int], end: date, weeks: int = 26, id_pr
         if column_start.month != previous_month:
             previous_month = column_start.month
             x = left + week * (cell + gap)
-            label = gettext("%(month)d월") % {"month": column_start.month}
+            label = date_format(column_start, "M")  # "11월" / "Nov"
             parts.append(f'<text x="{x}" y="11" font-size="10" fill="#5b6472">{escape(label)}</text>')
         for row in range(7):
             day = column_start + timedelta(days=row)
