@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from markdownx.views import MarkdownifyView
 
 from accounts import views as account_views
 from core import views as core_views
@@ -22,11 +20,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The live preview of the admin's Markdown editor; staff only (no uploads route).
-    path(
-        settings.MARKDOWNX_URLS_PATH.strip("/") + "/",
-        staff_member_required(MarkdownifyView.as_view()),
-        name="markdownx_markdownify",
-    ),
+    path(settings.MARKDOWNX_URLS_PATH.strip("/") + "/", core_views.markdown_preview, name="markdownx_markdownify"),
     path("admin/", admin.site.urls),
 ]
 

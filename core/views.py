@@ -1,9 +1,11 @@
+from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from core.markdown import render_markdown
 from papers.models import Category, Paper
 
 
@@ -31,6 +33,13 @@ def healthz(request):
     except Exception as exc:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@staff_member_required
+@require_POST
+def markdown_preview(request):
+    """The admin editor's live preview (django-markdownx posts `content`); sanitized like stored HTML."""
+    return HttpResponse(render_markdown(request.POST.get("content", "")))
 
 
 def placeholder(request, *args, **kwargs):

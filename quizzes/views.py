@@ -239,11 +239,13 @@ def attempt_submit(request, pk):
 @require_POST
 def response_rate(request, pk, response_id):
     """The learner rates a model-answer question against the model answer."""
+    # Submitted attempts only: the partial below is the review, answer key included.
     item = get_object_or_404(
         Response.objects.with_keys().select_related("attempt__quiz__paper"),
         pk=response_id,
         attempt_id=pk,
         attempt__user=request.user,
+        attempt__state=Attempt.State.FINISHED,
     )
     error = None
     try:
