@@ -96,14 +96,24 @@ class Term(RenderedMarkdownModel):
         blank=True,
         help_text=_("Other names separated by `;`, e.g. 'Intra-Attention; 결정적 시기 (Critical Period)'."),
     )
-    slug = models.SlugField(unique=True, max_length=120, allow_unicode=True, help_text=_("URL part."))
+    slug = models.SlugField(
+        verbose_name=_("slug"), unique=True, max_length=120, allow_unicode=True, help_text=_("URL part.")
+    )
     definition = MarkdownxField(_("definition"), help_text=_("Markdown; other terms in it are linked automatically."))
     definition_html = models.TextField(editable=False, blank=True)
     summary = models.CharField(
-        max_length=300, editable=False, blank=True, help_text=_("Plain-text start of the definition for previews.")
+        verbose_name=_("summary"),
+        max_length=300,
+        editable=False,
+        blank=True,
+        help_text=_("Plain-text start of the definition for previews."),
     )
-    related = models.ManyToManyField("self", blank=True, help_text=_("See-also terms (both ways)."))
-    papers = models.ManyToManyField(Paper, blank=True, related_name="terms", help_text=_("Papers whose glossary has it."))
+    related = models.ManyToManyField(
+        "self", verbose_name=_("related terms"), blank=True, help_text=_("See-also terms (both ways).")
+    )
+    papers = models.ManyToManyField(
+        Paper, blank=True, related_name="terms", help_text=_("Papers whose glossary has it.")
+    )
     initial = models.CharField(
         max_length=1, editable=False, blank=True, db_index=True, help_text=_("Jump-bar group: ㄱ…ㅎ, A–Z or #.")
     )
@@ -172,7 +182,9 @@ class Term(RenderedMarkdownModel):
         if not self.all_names():
             raise ValidationError(gettext("한국어 이름이나 영어 이름 중 하나는 입력해야 합니다."))
         if self.slug in RESERVED_SLUGS:
-            raise ValidationError({"slug": gettext("‘%(slug)s’은(는) 예약된 주소라 쓸 수 없습니다.") % {"slug": self.slug}})
+            raise ValidationError(
+                {"slug": gettext("‘%(slug)s’은(는) 예약된 주소라 쓸 수 없습니다.") % {"slug": self.slug}}
+            )
         if errors := self.name_conflicts():
             raise ValidationError(errors)
 
@@ -237,15 +249,17 @@ class Card(models.Model):
         KO_EN = "ko_en", _("Korean → English")
         EN_KO = "en_ko", _("English → Korean")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards")
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="cards")
-    direction = models.CharField(max_length=12, choices=Direction.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("learner"), on_delete=models.CASCADE, related_name="cards"
+    )
+    term = models.ForeignKey(Term, verbose_name=_("term"), on_delete=models.CASCADE, related_name="cards")
+    direction = models.CharField(verbose_name=_("direction"), max_length=12, choices=Direction.choices)
     fsrs = models.JSONField(default=dict, help_text=_("The FSRS card state (Card.to_dict())."))
-    due = models.DateTimeField(db_index=True)
-    state = models.PositiveSmallIntegerField(default=1)
-    reps = models.PositiveIntegerField(default=0)
-    last_review = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    due = models.DateTimeField(verbose_name=_("due"), db_index=True)
+    state = models.PositiveSmallIntegerField(verbose_name=_("state"), default=1)
+    reps = models.PositiveIntegerField(verbose_name=_("reviews"), default=0)
+    last_review = models.DateTimeField(verbose_name=_("last review"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     objects = CardQuerySet.as_manager()
 
@@ -283,12 +297,14 @@ class Card(models.Model):
 
 
 class ReviewLog(models.Model):
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reviews")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_reviews")
-    rating = models.PositiveSmallIntegerField()
-    reviewed_at = models.DateTimeField(db_index=True)
-    due_before = models.DateTimeField(null=True, blank=True)
-    due_after = models.DateTimeField()
+    card = models.ForeignKey(Card, verbose_name=_("flashcard"), on_delete=models.CASCADE, related_name="reviews")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("learner"), on_delete=models.CASCADE, related_name="card_reviews"
+    )
+    rating = models.PositiveSmallIntegerField(verbose_name=_("rating"))
+    reviewed_at = models.DateTimeField(verbose_name=_("reviewed at"), db_index=True)
+    due_before = models.DateTimeField(verbose_name=_("due before"), null=True, blank=True)
+    due_after = models.DateTimeField(verbose_name=_("due after"))
     log = models.JSONField(default=dict, blank=True)
 
     class Meta:

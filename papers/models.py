@@ -47,7 +47,9 @@ class Category(models.Model):
     name_en = models.CharField(
         _("English name"), max_length=120, blank=True, help_text=_("English name; left blank, the Korean one is shown.")
     )
-    slug = models.SlugField(unique=True, allow_unicode=True, help_text=_("URL part, e.g. `cnn`."))
+    slug = models.SlugField(
+        verbose_name=_("slug"), unique=True, allow_unicode=True, help_text=_("URL part, e.g. `cnn`.")
+    )
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Smaller numbers come first."))
 
     class Meta:
@@ -75,11 +77,15 @@ class Lesson(RenderedMarkdownModel):
     MARKDOWN_FIELDS = {"intro": "intro_html"}
 
     title = models.CharField(_("title"), max_length=200, help_text=_("From the document's front matter."))
-    slug = models.SlugField(unique=True, allow_unicode=True, max_length=200, help_text=_("URL part."))
+    slug = models.SlugField(
+        verbose_name=_("slug"), unique=True, allow_unicode=True, max_length=200, help_text=_("URL part.")
+    )
     source_name = models.CharField(
         _("source file"), max_length=255, blank=True, help_text=_("File name of the imported document.")
     )
-    intro_heading = models.CharField(_("introduction heading"), max_length=255, blank=True, help_text=_("Section 1 heading."))
+    intro_heading = models.CharField(
+        _("introduction heading"), max_length=255, blank=True, help_text=_("Section 1 heading.")
+    )
     intro = MarkdownxField(_("introduction"), blank=True, help_text=_("Section 1 of the document, in Markdown."))
     intro_html = models.TextField(editable=False, blank=True)
     is_reading_method = models.BooleanField(
@@ -87,7 +93,9 @@ class Lesson(RenderedMarkdownModel):
         default=False,
         help_text=_("Its introduction is the site's /guide/ page and its steps the default checklist."),
     )
-    front_matter = models.JSONField(default=dict, blank=True, help_text=_("Front matter as imported."))
+    front_matter = models.JSONField(
+        verbose_name=_("front matter"), default=dict, blank=True, help_text=_("Front matter as imported.")
+    )
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -109,8 +117,10 @@ class MethodStep(RenderedMarkdownModel):
 
     MARKDOWN_FIELDS = {"body": "body_html"}
 
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="steps")
-    order = models.PositiveIntegerField(default=0, help_text=_("Position in the method."))
+    lesson = models.ForeignKey(
+        Lesson, verbose_name=_("lesson document"), on_delete=models.CASCADE, related_name="steps"
+    )
+    order = models.PositiveIntegerField(verbose_name=_("order"), default=0, help_text=_("Position in the method."))
     title = models.CharField(_("title"), max_length=200, help_text=_("Short imperative, e.g. '구조적 접근하기'."))
     body = MarkdownxField(_("details"), blank=True, help_text=_("Markdown shown under the step."))
     body_html = models.TextField(editable=False, blank=True)
@@ -203,18 +213,27 @@ class Paper(RenderedMarkdownModel):
     MARKDOWN_FIELDS = {"guide": "guide_html"}
 
     title = models.CharField(_("title"), max_length=300, help_text=_("The paper's title as published."))
-    slug = models.SlugField(unique=True, max_length=120, help_text=_("URL part, e.g. `attention-is-all-you-need`."))
+    slug = models.SlugField(
+        verbose_name=_("slug"), unique=True, max_length=120, help_text=_("URL part, e.g. `attention-is-all-you-need`.")
+    )
     normalized_title = models.CharField(max_length=300, unique=True, editable=False)
     authors = models.CharField(
         _("authors"), max_length=500, blank=True, help_text=_("Author list, e.g. 'Vaswani, Shazeer, Parmar, …'.")
     )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, help_text=_("Year of publication."))
-    venue = models.CharField(_("venue"), max_length=200, blank=True, help_text=_("Journal or conference, e.g. 'NeurIPS 2017'."))
+    venue = models.CharField(
+        _("venue"), max_length=200, blank=True, help_text=_("Journal or conference, e.g. 'NeurIPS 2017'.")
+    )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="papers", help_text=_("Where the paper is listed.")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="papers",
+        help_text=_("Where the paper is listed."),
+        verbose_name=_("category"),
     )
     lesson = models.ForeignKey(
         Lesson,
+        verbose_name=_("lesson document"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -239,6 +258,7 @@ class Paper(RenderedMarkdownModel):
     )
     prerequisites = models.ManyToManyField(
         "self",
+        verbose_name=_("prerequisites"),
         symmetrical=False,
         blank=True,
         related_name="successors",
@@ -301,9 +321,7 @@ class Paper(RenderedMarkdownModel):
         steps = list(self.checklist_steps.all())
         done_ids: set[int] = set()
         if user is not None and user.is_authenticated and steps:
-            done_ids = set(
-                StepProgress.objects.filter(user=user, step__paper=self).values_list("step_id", flat=True)
-            )
+            done_ids = set(StepProgress.objects.filter(user=user, step__paper=self).values_list("step_id", flat=True))
         for step in steps:
             step.done = step.pk in done_ids
         self.steps_total = len(steps)
@@ -403,9 +421,11 @@ class Checklist:
 class ChecklistStep(RenderedMarkdownModel):
     MARKDOWN_FIELDS = {"body": "body_html"}
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="checklist_steps")
+    paper = models.ForeignKey(Paper, verbose_name=_("paper"), on_delete=models.CASCADE, related_name="checklist_steps")
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Position in the checklist."))
-    title = models.CharField(_("step"), max_length=300, help_text=_("What the learner does, e.g. 'Figure 1을 먼저 보세요'."))
+    title = models.CharField(
+        _("step"), max_length=300, help_text=_("What the learner does, e.g. 'Figure 1을 먼저 보세요'.")
+    )
     body = MarkdownxField(_("details"), blank=True, help_text=_("Optional Markdown details."))
     body_html = models.TextField(editable=False, blank=True)
 
@@ -434,9 +454,13 @@ class ChecklistStep(RenderedMarkdownModel):
 class StepProgress(models.Model):
     """A learner ticked a checklist step."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_progress")
-    step = models.ForeignKey(ChecklistStep, on_delete=models.CASCADE, related_name="progress")
-    done_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("learner"), on_delete=models.CASCADE, related_name="step_progress"
+    )
+    step = models.ForeignKey(
+        ChecklistStep, verbose_name=_("checklist step"), on_delete=models.CASCADE, related_name="progress"
+    )
+    done_at = models.DateTimeField(verbose_name=_("ticked at"), auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "step"], name="unique_step_progress")]

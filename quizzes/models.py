@@ -87,10 +87,16 @@ class Quiz(RenderedMarkdownModel):
     MARKDOWN_FIELDS = {"instructions": "instructions_html"}
 
     paper = models.ForeignKey(
-        Paper, on_delete=models.CASCADE, related_name="quizzes", help_text=_("The paper this quiz is about.")
+        Paper,
+        on_delete=models.CASCADE,
+        related_name="quizzes",
+        help_text=_("The paper this quiz is about."),
+        verbose_name=_("paper"),
     )
     title = models.CharField(_("title"), max_length=200, help_text=_("Shown to learners."))
-    slug = models.SlugField(unique=True, max_length=120, help_text=_("URL part; also used by `import_gift --quiz`."))
+    slug = models.SlugField(
+        verbose_name=_("slug"), unique=True, max_length=120, help_text=_("URL part; also used by `import_gift --quiz`.")
+    )
     instructions = MarkdownxField(
         _("instructions"), blank=True, help_text=_("Markdown shown before the first question.")
     )
@@ -176,7 +182,7 @@ class Question(RenderedMarkdownModel):
         "model_answer": "model_answer_html",
     }
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="questions")
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Position within the quiz."))
     qtype = models.CharField(
         _("type"), max_length=10, choices=Type.choices, help_text=_("How it is answered and graded.")
@@ -284,7 +290,7 @@ class Answer(RenderedMarkdownModel):
 
     MARKDOWN_FIELDS = {"text": "text_html", "feedback": "feedback_html"}
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="answers")
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Display order of choices."))
     text = models.TextField(
         _("text"), blank=True, help_text=_("Choice text, or accepted short answer (`*` is a wildcard).")
@@ -356,22 +362,37 @@ class Attempt(models.Model):
         FINISHED = "finished", _("Submitted")
         ABANDONED = "abandoned", _("Abandoned")
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    number = models.PositiveIntegerField(default=1)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS, db_index=True)
-    started_at = models.DateTimeField(auto_now_add=True)
-    deadline = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    auto_submitted = models.BooleanField(default=False, help_text=_("Submitted by the server at the deadline."))
-    question_order = models.JSONField(default=list, blank=True)
-    score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
-    max_score = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("0"))
+    quiz = models.ForeignKey(Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("learner"), on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    number = models.PositiveIntegerField(verbose_name=_("attempt number"), default=1)
+    state = models.CharField(
+        verbose_name=_("state"), max_length=12, choices=State.choices, default=State.IN_PROGRESS, db_index=True
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"), auto_now_add=True)
+    deadline = models.DateTimeField(verbose_name=_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), null=True, blank=True)
+    auto_submitted = models.BooleanField(
+        verbose_name=_("auto-submitted"), default=False, help_text=_("Submitted by the server at the deadline.")
+    )
+    question_order = models.JSONField(verbose_name=_("question order"), default=list, blank=True)
+    score = models.DecimalField(verbose_name=_("score"), max_digits=8, decimal_places=3, null=True, blank=True)
+    max_score = models.DecimalField(
+        verbose_name=_("maximum score"), max_digits=8, decimal_places=3, default=Decimal("0")
+    )
     grade = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, blank=True, help_text=_("Percent, once fully graded.")
+        verbose_name=_("grade (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Percent, once fully graded."),
     )
     needs_grading = models.BooleanField(
-        default=False, help_text=_("Has responses waiting for a grader or a self-rating.")
+        verbose_name=_("needs grading"),
+        default=False,
+        help_text=_("Has responses waiting for a grader or a self-rating."),
     )
 
     objects = AttemptQuerySet.as_manager()
@@ -623,21 +644,34 @@ class Response(models.Model):
         PARTIAL = "partial", _("Partly correct")
         MISSED = "missed", _("Missed")
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="responses")
-    text = models.TextField(blank=True)
-    selected = models.JSONField(default=list, blank=True, help_text=_("Ids of chosen answers."))
-    saved_at = models.DateTimeField(null=True, blank=True)
-    sequence = models.PositiveIntegerField(default=0, help_text=_("Bumped on each save; stale posts are refused."))
-    score = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
-    fraction = models.DecimalField(max_digits=7, decimal_places=5, null=True, blank=True)
-    matched_answer = models.ForeignKey(Answer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    self_rating = models.CharField(max_length=10, choices=SelfRating.choices, blank=True)
-    grader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="graded_responses"
+    attempt = models.ForeignKey(Attempt, verbose_name=_("attempt"), on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="responses"
     )
-    grader_comment = models.TextField(blank=True)
-    graded_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(verbose_name=_("answer text"), blank=True)
+    selected = models.JSONField(
+        verbose_name=_("selected answers"), default=list, blank=True, help_text=_("Ids of chosen answers.")
+    )
+    saved_at = models.DateTimeField(verbose_name=_("saved at"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        verbose_name=_("sequence"), default=0, help_text=_("Bumped on each save; stale posts are refused.")
+    )
+    score = models.DecimalField(verbose_name=_("score"), max_digits=8, decimal_places=3, null=True, blank=True)
+    fraction = models.DecimalField(verbose_name=_("fraction"), max_digits=7, decimal_places=5, null=True, blank=True)
+    matched_answer = models.ForeignKey(
+        Answer, verbose_name=_("matched answer"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    self_rating = models.CharField(verbose_name=_("self-rating"), max_length=10, choices=SelfRating.choices, blank=True)
+    grader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="graded_responses",
+        verbose_name=_("grader"),
+    )
+    grader_comment = models.TextField(verbose_name=_("grader comment"), blank=True)
+    graded_at = models.DateTimeField(verbose_name=_("graded at"), null=True, blank=True)
 
     objects = ResponseQuerySet.as_manager()
 
