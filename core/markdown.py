@@ -131,6 +131,8 @@ def render_markdown(text: str | None, **context) -> str:
         return f'<span class="math">$${html.escape(maths[int(match.group(1))])}$$</span>'
 
     clean = re.sub("\ue000MATH(\\d+)\ue001", unstash, clean)
+    # Wide code blocks scroll; tabindex lets keyboard users scroll them too.
+    clean = clean.replace("<pre>", '<pre tabindex="0">')
     if context.get("postprocess", True):
         for func in _postprocessors:
             clean = func(clean, context)

@@ -16,6 +16,7 @@ MARKDOWN_WIDGETS = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    ordering = ["order", "pk"]
     list_display = ["name_ko", "name_en", "slug", "order", "paper_count"]
     list_editable = ["order"]
     search_fields = ["name_ko", "name_en", "slug"]
@@ -51,6 +52,7 @@ class PaperAdminForm(forms.ModelForm):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    ordering = ["category__order", "order", "pk"]
     form = PaperAdminForm
     formfield_overrides = MARKDOWN_WIDGETS
     inlines = [ChecklistStepInline]

@@ -56,6 +56,7 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
+    ordering = ["paper__category__order", "paper__order", "pk"]
     formfield_overrides = MARKDOWN_WIDGETS
     inlines = [QuestionInline]
     list_display = ["title", "paper", "question_count", "attempts_allowed", "grading_method", "is_published"]
@@ -197,7 +198,7 @@ class AnswerInline(admin.TabularInline):
     model = Answer
     formset = AnswerInlineFormSet
     fields = ["order", "text", "fraction", "feedback", "value", "tolerance"]
-    extra = 0
+    extra = 1  # without JavaScript there is no "add another" link
     formfield_overrides = {
         # Answer text and feedback are short; a small box keeps the table readable.
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},

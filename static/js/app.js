@@ -31,9 +31,23 @@
     });
   }
 
+  // A code block or wide table that scrolls sideways must take the keyboard
+  // focus, or keyboard users cannot scroll it (WCAG 2.1.1).
+  function focusableScrollers(root) {
+    root.querySelectorAll(".prose pre, .prose table, .table-wrap, .table-scroll, .heatmap-scroll, .overflow-auto").forEach(function (el) {
+      if (el.hasAttribute("tabindex")) return;
+      var style = window.getComputedStyle(el);
+      var scrolls = /(auto|scroll)/.test(style.overflowX + " " + style.overflowY);
+      if (scrolls && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) {
+        el.tabIndex = 0;
+      }
+    });
+  }
+
   function enhance(root) {
     typeset(root);
     copyButtons(root);
+    focusableScrollers(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });

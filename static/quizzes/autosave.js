@@ -93,4 +93,23 @@
   form.addEventListener("submit", function () {
     dirty.clear();
   });
+
+  // Answers typed before the scripts ran (slow connection) fired their events
+  // before htmx listened: send them once htmx has wired the page.
+  function changedBeforeReady(fs) {
+    return Array.prototype.some.call(fs.querySelectorAll("input, textarea"), function (el) {
+      if (el.type === "hidden") return false;
+      if (el.type === "radio" || el.type === "checkbox") return el.checked !== el.defaultChecked;
+      return el.value !== el.defaultValue;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.htmx) return;
+    form.querySelectorAll("fieldset.question").forEach(function (fs) {
+      if (changedBeforeReady(fs)) {
+        dirty.add(fs);
+        window.htmx.trigger(fs, "change");
+      }
+    });
+  });
 })();

@@ -49,24 +49,28 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def screenshot(page):
-    """Save a full-page screenshot to test-artifacts/<name>.png."""
+    """Save a full-page screenshot to test-artifacts/<name>.png (of `target`, another page, if given)."""
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(name: str):
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    def take(name: str, *, target=None, full_page: bool = True):
+        (target or page).screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
     return take
 
 
 @pytest.fixture
 def axe(page):
-    """Run axe-core on the current page; return serious/critical violations."""
+    """Run axe-core on the current page (or `target`); return serious/critical violations.
+
+    Needs JavaScript on in the page's context: axe's promise never settles where it is off.
+    """
     source = AXE_JS.read_text()
 
-    def check(context: str = "") -> list[dict]:
+    def check(context: str = "", *, target=None) -> list[dict]:
+        target = target or page
         # evaluate() is not subject to the page's CSP (an injected <script> would be).
-        page.evaluate(source + "\n;undefined")
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        target.evaluate(source + "\n;undefined")
+        result = target.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
@@ -80,7 +84,7 @@ def axe(page):
 def login(page, live_server):
     """Sign in through the real form."""
 
-    def do(username: str, password: str = "pw-for-tests-123"):
+    def do(username: str, password: str = "pw-for-tests-123"):  # noqa: S107 (the factories' test password)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
