@@ -34,14 +34,22 @@ serve: venv
 	$(VENV)/bin/gunicorn config.wsgi:application \
 		--bind $(HOST):$(PORT) \
 		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} \
-		--access-logfile - --log-level info
+		--worker-class gthread --threads $${GUNICORN_THREADS:-4} \
+		--log-level info
+
+# Load test on PostgreSQL + Redis (not part of `make test`); see docs/benchmark.md. BENCH_ARGS="--duration 5" etc.
+bench: venv
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+# Korean msgids get English msgstrs (locale/en), English msgids Korean ones
+# (locale/ko); the last step lists any entry still to translate.
 messages: venv
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l en -l ko --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) scripts/i18n-check.py
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache

@@ -115,7 +115,7 @@ class Sizes:
     papers: int
     terms: int
     attempts: int
-    cards_per_learner: int = 12
+    cards_per_learner: int = 20
     papers_read_per_learner: int = 3
     activities_per_learner: int = 4
     questions_per_quiz: int = 8
@@ -144,7 +144,7 @@ def _bulk(model, rows: list, *, batch_size: int = BATCH) -> list:
     return model.objects.bulk_create(rows, batch_size=batch_size)
 
 
-def _insert(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+def insert_rows(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert rows given as tuples of `columns` (attnames) without building model instances.
 
     PostgreSQL gets a COPY (several times faster than INSERT for the hundreds
@@ -152,8 +152,19 @@ def _insert(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     out take their model default (auto_now fields: now).
     """
     if connection.vendor != "postgresql":
-        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        return len(_bulk(model, objs, batch_size=500))
+        rows = [dict(zip(columns, row, strict=True)) for row in rows]
+        objs = _bulk(model, [model(**row) for row in rows], batch_size=500)
+        # bulk_create overwrites auto_now(_add) fields with now: put the given values back.
+        stamped = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.attname in columns and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        ]
+        if stamped:
+            _update_grouped(
+                model, ((obj.pk, {name: row[name] for name in stamped}) for obj, row in zip(objs, rows, strict=True))
+            )
+        return len(objs)
     fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
     now = timezone.now()
     extra = [f for name, f in fields.items() if name not in columns]
@@ -685,7 +696,7 @@ def _make_attempts(rng, n, learners, quizzes, now) -> tuple[int, int]:
                 saved = submitted
             attempt_rows.append(row)
             answered[(user_id, quiz_id, number)] = [(*item, saved, not open_) for item in items]
-        created += _insert(Attempt, attempt_columns, attempt_rows)
+        created += insert_rows(Attempt, attempt_columns, attempt_rows)
         ids = (
             Attempt.objects.filter(user_id__in={k[0] for k in answered}, quiz_id__in={k[1] for k in answered})
             .values_list("user_id", "quiz_id", "number", "pk")
@@ -710,7 +721,7 @@ def _make_attempts(rng, n, learners, quizzes, now) -> tuple[int, int]:
                         matched if finished else None,
                     )  # fmt: skip
                 )
-        responses += _insert(Response, response_columns, response_rows)
+        responses += insert_rows(Response, response_columns, response_rows)
     return created, responses
 
 
@@ -733,7 +744,7 @@ def _make_step_progress(rng, learners, papers, per_learner) -> int:
             paper_steps = steps.get(paper.pk, [])
             done = rng.randint(1, len(paper_steps)) if paper_steps else 0
             rows += [(learner.pk, step_id) for step_id in paper_steps[:done]]
-    return _insert(StepProgress, ["user_id", "step_id"], rows)
+    return insert_rows(StepProgress, ["user_id", "step_id"], rows)
 
 
 def _make_cards(rng, learners, terms, per_learner, now) -> tuple[int, int]:
@@ -763,7 +774,7 @@ def _make_cards(rng, learners, terms, per_learner, now) -> tuple[int, int]:
                 (learner.pk, term.pk, Card.Direction.DEFINITION, state.to_dict(), due, int(state.state), reps, last)
             )
     columns = ["user_id", "term_id", "direction", "fsrs", "due", "state", "reps", "last_review"]
-    cards = _insert(Card, columns, rows)
+    cards = insert_rows(Card, columns, rows)
     reviewed = Card.objects.filter(user__in=learners, last_review__isnull=False).values_list(
         "pk", "user_id", "term_id", "last_review", "due"
     )
@@ -771,7 +782,7 @@ def _make_cards(rng, learners, terms, per_learner, now) -> tuple[int, int]:
         (pk, user_id, 3, last, last, due, {"card_id": term_id, "rating": 3})
         for pk, user_id, term_id, last, due in reviewed.iterator(chunk_size=10000)
     ]
-    reviews = _insert(
+    reviews = insert_rows(
         ReviewLog, ["card_id", "user_id", "rating", "reviewed_at", "due_before", "due_after", "log"], logs
     )
     return cards, reviews

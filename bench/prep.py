@@ -43,7 +43,10 @@ def write_requests(plan: dict, out: Path) -> dict:
             else:
                 reqs = workload.requests(run["endpoint"], per_thread)
             if not reqs:
-                raise SystemExit(f"No requests could be built for {run['name']} (out of rows?).")
+                raise SystemExit(
+                    f"No rows left for {run['name']} (thread {thread}): the data set is too small for this plan;"
+                    " generate more learners, or use fewer connections or a shorter duration."
+                )
             (folder / f"thread-{thread}.tsv").write_text("\n".join(r.line() for r in reqs) + "\n", encoding="utf-8")
             for r in reqs:
                 counts[r.tag] = counts.get(r.tag, 0) + 1
@@ -52,18 +55,23 @@ def write_requests(plan: dict, out: Path) -> dict:
     return summary
 
 
-def run_in_process(req, client_factory):
-    """One prepared request through django.test.Client; returns (status, queries)."""
+def run_in_process(req, client):
+    """One prepared request through a django.test.Client; returns (status, queries, their SQL, seconds).
+
+    The client is reused (a new one builds the middleware again, and
+    whitenoise scans every static file when it starts); only its cookies are reset.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = client_factory()
+    client.cookies.clear()
     headers = dict(req.headers)
     cookie = SimpleCookie()
     cookie.load(headers.pop("Cookie", ""))
     for key, morsel in cookie.items():
         client.cookies[key] = morsel.value
     headers.pop("Content-Type", None)
+    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         if req.method == "GET":
             response = client.get(req.path, headers=headers)
@@ -71,20 +79,24 @@ def run_in_process(req, client_factory):
             response = client.post(
                 req.path, data=req.body, content_type="application/x-www-form-urlencoded", headers=headers
             )
-    return response.status_code, len(queries), [q["sql"] for q in queries.captured_queries]
+    elapsed = time.perf_counter() - started
+    return response.status_code, len(queries), [q["sql"] for q in queries.captured_queries], elapsed
 
 
-def count_queries(*, samples: int = 3, seed: int = 7, exclude_users=()) -> dict:
-    """Queries per request for every endpoint (the most of `samples` requests after one warm-up)."""
+def count_queries(*, samples: int = 5, seed: int = 7, exclude_users=()) -> dict:
+    """Queries per request for every endpoint (the most of `samples` requests after one warm-up).
+
+    Also the median time of those requests in this one process: the server's
+    own cost of a request, without the load test's concurrency.
+    """
     from django.test import Client
 
     from bench.endpoints import ENDPOINTS
     from bench.workload import Workload
 
-    workload = Workload(seed=seed, learners=50, exclude_users=set(exclude_users))
+    workload = Workload(seed=seed, learners=50, exclude_users=set(exclude_users), batch=samples + 1)
 
-    def client_factory():
-        return Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
 
     result = {}
     for endpoint in ENDPOINTS:
@@ -92,11 +104,13 @@ def count_queries(*, samples: int = 3, seed: int = 7, exclude_users=()) -> dict:
         measured = []
         statuses = []
         worst_sql: list[str] = []
+        times = []
         for i, req in enumerate(reqs):
-            status, n, sql = run_in_process(req, client_factory)
+            status, n, sql, elapsed = run_in_process(req, client)
             statuses.append(status)
             if i == 0:
                 continue  # warm-up: first use of a cache or a connection
+            times.append(elapsed)
             if not measured or n > max(measured):
                 worst_sql = sql
             measured.append(n)
@@ -104,6 +118,7 @@ def count_queries(*, samples: int = 3, seed: int = 7, exclude_users=()) -> dict:
         result[endpoint.name] = {
             "queries": max(measured) if measured else None,
             "samples": measured,
+            "ms": round(sorted(times)[len(times) // 2] * 1000, 1) if times else None,
             "statuses": statuses,
             "unexpected_statuses": bad,
             "sql": worst_sql,

@@ -55,10 +55,10 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------- databases
 
 
-def admin_connection(server_url: str):
+def admin_connection(server_url: str, database: str = "postgres"):
     import psycopg
 
-    return psycopg.connect(_with_db(server_url, "postgres"), autocommit=True)
+    return psycopg.connect(_with_db(server_url, database), autocommit=True)
 
 
 def _with_db(url: str, name: str) -> str:
@@ -96,11 +96,13 @@ def prepare_database(server_url: str, name: str, sizes: dict, env: dict, *, fres
             started = time.perf_counter()
             run([PY, "manage.py", "generate_load_data", *args, f"--seed={SEED}"], step_env)
             log(f"generated {template} in {time.perf_counter() - started:.0f}s")
-            with admin_connection(url) as tconn:
+            with admin_connection(server_url, template) as tconn:
                 tconn.execute("VACUUM ANALYZE")
             conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(template), sql.Literal(wanted)))
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+    with admin_connection(server_url, name) as copy:
+        copy.execute("ANALYZE")  # planner statistics for the copy (cheap; the template's may be missing)
     return _with_db(server_url, name)
 
 
@@ -113,6 +115,23 @@ def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise SystemExit(f"failed: {' '.join(cmd)}")
     return result
+
+
+def busy_cpu_share(seconds: float) -> float:
+    """Share of all CPUs busy over `seconds` (call it while the benchmark itself is idle)."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return 0.0
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
 
 
 def free_port() -> int:
@@ -153,14 +172,62 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def drain(url: str, workers: int, *, limit: float = 60.0) -> float:
+    """Wait until every worker is free again; returns the seconds waited.
+
+    When wrk stops, the server still works through the requests queued in its
+    backlog (16 slow glossary pages take seconds); the next endpoint must not
+    start behind them. Free means `workers` simultaneous bare requests all
+    answer within 50 ms, twice in a row.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def timed(_):
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(f"{url}/bench/bare/", timeout=limit) as response:  # noqa: S310 (loopback)
+                response.read()
+        except OSError:
+            return limit
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    quick = 0
+    with ThreadPoolExecutor(workers) as pool:
+        while quick < 2 and time.perf_counter() - started < limit:
+            quick = quick + 1 if max(pool.map(timed, range(workers))) < 0.05 else 0
+    return time.perf_counter() - started
+
+
 def wrk(url: str, folder: Path, *, connections: int, duration: float) -> dict:
-    cmd = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(LUA), url]
-    cmd += ["--", str(folder)]
+    """Replay the request files in `folder`; returns wrk's totals and every response (tag, status, µs, ok)."""
+    results = folder / "results"
+    shutil.rmtree(results, ignore_errors=True)
+    results.mkdir()
+    cmd = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+    cmd += ["-s", str(LUA), url, "--", str(folder), str(results)]
     result = subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True, timeout=duration + 120)  # noqa: S603
-    for line in result.stdout.splitlines():
-        if line.startswith("BENCH_JSON "):
-            return json.loads(line[len("BENCH_JSON ") :])
-    raise SystemExit(f"wrk gave no result:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    summary = next(
+        (
+            json.loads(line[len("BENCH_JSON ") :])
+            for line in result.stdout.splitlines()
+            if line.startswith("BENCH_JSON ")
+        ),
+        None,
+    )
+    if summary is None:
+        raise SystemExit(
+            f"wrk gave no result (exit {result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    responses, replayed = [], 0
+    for path in sorted(results.glob("result-*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if fields[0] == "replay":
+                replayed += 1
+            elif len(fields) >= 4:
+                responses.append((fields[0], int(fields[1]), int(fields[2]), fields[3] == "1", *fields[4:5]))
+    return {**summary, "responses": responses, "replayed": replayed}
 
 
 # --------------------------------------------------------------------------- figures
@@ -174,21 +241,37 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def figures(result: dict) -> dict:
+    """Per tag: requests, req/s, p50/p95/p99 (ms) and errors (statuses the request did not accept)."""
     seconds = result["duration_us"] / 1e6
-    out = {}
-    for tag, t in result["tags"].items():
-        lat = t["latency_us"]
-        out[tag] = {
-            "requests": t["count"],
-            "rps": t["count"] / seconds,
+    latencies: dict[str, list[int]] = {}
+    errors: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+    samples: list[str] = []
+    for tag, status, us, ok, *path in result["responses"]:
+        latencies.setdefault(tag, []).append(us)
+        errors[tag] = errors.get(tag, 0) + (not ok)
+        statuses[f"{tag} {status}"] = statuses.get(f"{tag} {status}", 0) + 1
+        if not ok and len(samples) < 5:
+            samples.append(f"{status} {path[0] if path else ''}")
+    tags = {
+        tag: {
+            "requests": len(lat),
+            "rps": len(lat) / seconds,
             "p50_ms": percentile(lat, 50) / 1000,
             "p95_ms": percentile(lat, 95) / 1000,
             "p99_ms": percentile(lat, 99) / 1000,
-            "errors": t["errors"],
+            "errors": errors[tag],
         }
-    socket_errors = sum(result["socket_errors"].values())
-    return {"tags": out, "socket_errors": socket_errors, "replayed": result["replayed"], "seconds": seconds,
-            "statuses": result["statuses"], "error_samples": result["error_samples"]}  # fmt: skip
+        for tag, lat in latencies.items()
+    }
+    return {
+        "tags": tags,
+        "socket_errors": sum(result["socket_errors"].values()),
+        "replayed": result["replayed"],
+        "seconds": seconds,
+        "statuses": statuses,
+        "error_samples": samples,
+    }
 
 
 def check_targets(results: dict, counts_small: dict, counts_large: dict, classroom: dict | None) -> list[str]:
@@ -233,8 +316,9 @@ def check_targets(results: dict, counts_small: dict, counts_large: dict, classro
 
 def table(results: dict, counts_small: dict, counts_large: dict) -> list[str]:
     bare = results.get("bare", {}).get("tags", {}).get("bare")
-    head = "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | queries small→large | × bare | target |"
-    lines = [head, "|" + "---|" * 9]
+    head = "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | queries small→large | in-process ms"
+    head += " | × bare | target |"
+    lines = [head, "|" + "---|" * 10]
     for endpoint in ENDPOINTS:
         run_ = results.get(endpoint.name)
         if run_ is None:
@@ -242,6 +326,7 @@ def table(results: dict, counts_small: dict, counts_large: dict) -> list[str]:
         f = run_["tags"].get(endpoint.name, {"rps": 0, "p50_ms": 0, "p95_ms": 0, "p99_ms": 0, "errors": 0})
         q_small = counts_small.get(endpoint.name, {}).get("queries", "–")
         q_large = counts_large.get(endpoint.name, {}).get("queries", "–")
+        ms = counts_large.get(endpoint.name, {}).get("ms", "–")
         ratio = f"{f['rps'] / bare['rps']:.0%}" if bare and bare["rps"] else "–"
         target = []
         if endpoint.ratio_target:
@@ -251,7 +336,7 @@ def table(results: dict, counts_small: dict, counts_large: dict) -> list[str]:
         errors = f["errors"] + run_["socket_errors"]
         lines.append(
             f"| {endpoint.name} ({endpoint.label}) | {f['rps']:.0f} | {f['p50_ms']:.1f} | {f['p95_ms']:.1f} | "
-            f"{f['p99_ms']:.1f} | {errors} | {q_small} → {q_large} | {ratio} | {', '.join(target)} |"
+            f"{f['p99_ms']:.1f} | {errors} | {q_small} → {q_large} | {ms} | {ratio} | {', '.join(target)} |"
         )
     return lines
 
@@ -363,8 +448,9 @@ def main(argv=None) -> int:
     )
     log(f"prepared: {prep.stdout.strip()[-300:]}")
 
+    background = [busy_cpu_share(3.0)]
     port = free_port()
-    log(f"gunicorn with {workers} workers on 127.0.0.1:{port}")
+    log(f"gunicorn with {workers} workers on 127.0.0.1:{port} (other processes use {background[0]:.0%} of the CPUs)")
     server = start_server(env_large, port, workers, out / "gunicorn.log")
     results: dict = {}
     classroom = None
@@ -373,6 +459,8 @@ def main(argv=None) -> int:
         log(f"warm-up {args.warmup:g}s")
         wrk(url, requests_dir / "warmup", connections=args.connections, duration=args.warmup)
         for endpoint in endpoints:
+            if (waited := drain(url, workers)) > 1:
+                log(f"waited {waited:.0f}s for the server to finish the previous run's queued requests")
             raw = wrk(url, requests_dir / endpoint.name, connections=args.connections, duration=args.duration)
             results[endpoint.name] = figures(raw)
             f = results[endpoint.name]["tags"].get(endpoint.name)
@@ -382,11 +470,13 @@ def main(argv=None) -> int:
                 else f"{endpoint.name}: no responses ({raw['statuses']})"
             )
         if not only:
+            drain(url, workers)
             log(f"mixed workload {args.mixed_duration:g}s")
             results["mixed"] = figures(
                 wrk(url, requests_dir / "mixed", connections=args.connections, duration=args.mixed_duration)
             )
         if args.class_size:
+            drain(url, workers)
             log(f"class scenario: {args.class_size} learners start the same quiz")
             class_json = out / "classroom.json"
             cmd = [PY, "-m", "bench.classroom", "--base-url", url, "--learners", str(args.class_size)]
@@ -394,6 +484,7 @@ def main(argv=None) -> int:
             classroom = json.loads(class_json.read_text()) if class_json.exists() else {"errors": "did not finish"}
     finally:
         stop_server(server)
+    background.append(busy_cpu_share(3.0))
 
     missed = check_targets(results, counts_small, counts_large, classroom)
     report = render_report(
@@ -413,6 +504,7 @@ def main(argv=None) -> int:
             "small": small,
             "postgres": _pg_version(args.pg),
             "commit": _git_commit(),
+            "background": background,
         },
     )
     print("\n" + report)
@@ -440,9 +532,14 @@ def render_report(*, results, counts_small, counts_large, classroom, missed, met
         f"Run {meta['date']} · commit {meta['commit']} · {meta['cpus']} CPU ({meta['cpu']}) · {meta['postgres']}",
         f"gunicorn {meta['workers']} sync workers · wrk {meta['connections']} connections · "
         f"{meta['duration']:g}s per endpoint · large set {_sizes(meta['large'])} · small set {_sizes(meta['small'])}",
-        "",
-        *table(results, counts_small, counts_large),
     ]
+    before, after = meta["background"]
+    lines.append(
+        f"CPU used by other processes while the server was idle: {before:.0%} before the runs, {after:.0%} after"
+    )
+    if max(before, after) > 0.15:
+        lines.append("**Warning: other processes were competing for the CPUs; these figures understate the app.**")
+    lines += ["", *table(results, counts_small, counts_large)]
     if "mixed" in results:
         lines += ["", *mixed_table(results["mixed"])]
     if classroom is not None:

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from bench import loaddata
 from bench.endpoints import MIX
-from glossary.models import Card
+from glossary.models import Card, Term
 from papers.models import ChecklistStep, Paper, StepProgress
 from quizzes.models import Answer, Attempt, Question, Quiz, Response
 
@@ -122,8 +122,9 @@ def _alternatives(question: Question, answers: list[Answer]) -> list[list[str]]:
 class Workload:
     """Learners, content and the stateful rows the requests use, drawn without replacement."""
 
-    def __init__(self, *, seed: int = 1, exclude_users: set[int] = frozenset(), learners: int = 400):
+    def __init__(self, *, seed: int = 1, exclude_users: set[int] = frozenset(), learners: int = 400, batch: int = 20):
         self.rng = random.Random(seed)
+        self.batch = batch  # rows (attempts, start pairs) made at a time
         users = list(
             User.objects.filter(username__startswith=loaddata.LEARNER_PREFIX, is_active=True)
             .exclude(pk__in=exclude_users)
@@ -143,9 +144,7 @@ class Workload:
             steps.setdefault(paper_id, []).append(step_id)
         self.steps = steps
         self.terms = list(
-            loaddata.Term.objects.filter(slug__startswith=loaddata.PREFIX)
-            .order_by("slug")
-            .values_list("slug", flat=True)
+            Term.objects.filter(slug__startswith=loaddata.PREFIX).order_by("slug").values_list("slug", flat=True)
         )
         self.quizzes = self._quizzes()
         self.open_pairs = set(Attempt.objects.filter(state=Attempt.State.IN_PROGRESS).values_list("user_id", "quiz_id"))
@@ -223,7 +222,7 @@ class Workload:
             for u, q in pairs
         ]
         columns = ["quiz_id", "user_id", "number", "state", "started_at", "question_order", "max_score"]
-        loaddata._insert(Attempt, columns, rows)
+        loaddata.insert_rows(Attempt, columns, rows)
         ids = {
             (u, q): pk
             for u, q, pk in Attempt.objects.filter(
@@ -240,7 +239,8 @@ class Workload:
                 text = "" if qid in quiz.choice else "".join(values)
                 selected = sorted(int(v) for v in values) if qid in quiz.choice else []
                 responses.append((pk, qid, text, selected, now if answered else None, 1 if answered else 0))
-        loaddata._insert(Response, ["attempt_id", "question_id", "text", "selected", "saved_at", "sequence"], responses)
+        columns = ["attempt_id", "question_id", "text", "selected", "saved_at", "sequence"]
+        loaddata.insert_rows(Response, columns, responses)
         return attempts
 
     # ------------------------------------------------------------------ requests per endpoint
@@ -287,21 +287,21 @@ class Workload:
             yield self.learner().get("quiz_detail", reverse("quizzes:quiz_detail", args=[quiz.slug]))
 
     def _quiz_start(self) -> Iterator[Req]:
-        while True:
-            for user_id, quiz in self.free_pairs(200):
+        while pairs := self.free_pairs(self.batch):
+            for user_id, quiz in pairs:
                 path = reverse("quizzes:attempt_start", args=[quiz.slug])
                 yield self.learner(user_id).post("quiz_start", path, {}, expect=(302,), once=True)
 
     def _attempt_page(self) -> Iterator[Req]:
-        attempts = self.open_attempts(200, answered=True)
-        while True:
+        attempts = self.open_attempts(self.batch, answered=True)
+        while attempts:
             pk, user_id, _quiz = self.rng.choice(attempts)
             yield self.learner(user_id).get("attempt_page", reverse("quizzes:attempt_detail", args=[pk]))
 
     def _autosave(self) -> Iterator[Req]:
         """A learner answers every question, then changes each answer twice (sequence numbers as the page has them)."""
-        while True:
-            for pk, user_id, quiz in self.open_attempts(20, answered=False):
+        while attempts := self.open_attempts(self.batch, answered=False):
+            for pk, user_id, quiz in attempts:
                 learner = self.learner(user_id)
                 path_of = {qid: reverse("quizzes:attempt_autosave", args=[pk, qid]) for qid, _a in quiz.questions}
                 for round_ in range(3):
@@ -310,8 +310,8 @@ class Workload:
                         yield learner.post("autosave", path_of[qid], data, htmx=True, once=True)
 
     def _submit(self) -> Iterator[Req]:
-        while True:
-            for pk, user_id, _quiz in self.open_attempts(200, answered=True):
+        while attempts := self.open_attempts(self.batch, answered=True):
+            for pk, user_id, _quiz in attempts:
                 path = reverse("quizzes:attempt_submit", args=[pk])
                 yield self.learner(user_id).post("submit", path, {}, expect=(302,), once=True)
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--terms", type=int, default=500, help="Glossary terms (default 500).")
         parser.add_argument("--attempts", type=int, default=5000, help="Quiz attempts with responses (default 5000).")
-        parser.add_argument("--cards-per-learner", type=int, default=12, help="Flashcards in each learner's deck.")
+        parser.add_argument("--cards-per-learner", type=int, default=20, help="Flashcards in each learner's deck.")
         parser.add_argument("--seed", type=int, default=0, help="Random seed: the same seed gives the same rows.")
         parser.add_argument("--now", help="ISO time the data is anchored to (default: now).")
         parser.add_argument(
