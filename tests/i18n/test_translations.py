@@ -5,7 +5,6 @@ msgids (model fields, help texts) in locale/ko, so the default Korean UI,
 admin included, reads in Korean.
 """
 
-import ast
 import gettext
 import importlib.util
 import re
@@ -25,54 +24,26 @@ from tests.factories import make_category, make_instructor, make_paper, make_que
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGS = ["en", "ko"]
-HANGUL = re.compile("[\uac00-\ud7a3]")
-# An English help text with a Korean example is still English.
-QUOTED = re.compile(r"`[^`]*`|'[^']*'|“[^”]*”|‘[^’]*’|\be\.g\..*$", re.S)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
-def is_korean(msgid: str) -> bool:
-    return bool(HANGUL.search(QUOTED.sub("", msgid)))
+def _load_check_script():
+    spec = importlib.util.spec_from_file_location("i18n_check", Path(settings.BASE_DIR) / "scripts" / "i18n-check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# One .po reader and one Korean/English rule: the check script's.
+i18n_check = _load_check_script()
+read_po = i18n_check.read_po
+is_korean = i18n_check.is_korean
 
 
 def translates(lang: str, msgid: str) -> bool:
     """locale/en translates the Korean msgids, locale/ko the English ones."""
     return is_korean(msgid) == (lang == "en")
-
-
-def read_po(path: Path) -> list[dict]:
-    """A tiny .po reader: msgctxt, msgid, msgid_plural, msgstr (list) and flags of each entry."""
-    entries, entry, field = [], None, None
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#~"):
-            continue
-        if entry is None or (entry["msgstr"] and line.startswith(("#", "msgctxt ", "msgid "))):
-            entry = {"msgctxt": None, "msgid": None, "msgid_plural": None, "msgstr": {}, "flags": set()}
-            entries.append(entry)
-        if line.startswith("#,"):
-            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
-        elif line.startswith("#"):
-            continue
-        elif line.startswith('"'):
-            name, index = field
-            if name == "msgstr":
-                entry["msgstr"][index] += ast.literal_eval(line)
-            else:
-                entry[name] += ast.literal_eval(line)
-        else:
-            keyword, _, value = line.partition(" ")
-            plural = re.fullmatch(r"msgstr\[(\d+)\]", keyword)
-            if plural or keyword == "msgstr":
-                field = ("msgstr", int(plural.group(1)) if plural else 0)
-                entry["msgstr"][field[1]] = ast.literal_eval(value)
-            else:
-                field = (keyword, 0)
-                entry[keyword] = ast.literal_eval(value)
-    for entry in entries:
-        entry["msgstr"] = [entry["msgstr"][i] for i in sorted(entry["msgstr"])]
-    return entries
 
 
 def po_path(lang: str) -> Path:
