@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(label=_("이메일"), required=False, help_text=_("선택 사항입니다. 비밀번호를 재설정할 때만 씁니다."))
+    email = forms.EmailField(
+        label=_("이메일"), required=False, help_text=_("선택 사항입니다. 비밀번호를 재설정할 때만 씁니다.")
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User

@@ -164,7 +164,9 @@ MAILERS = {
     "default": {
         "BACKEND": os.environ.get(
             "DJANGO_EMAIL_BACKEND",
-            "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
         ),
         "OPTIONS": {"host": os.environ["DJANGO_EMAIL_HOST"]} if os.environ.get("DJANGO_EMAIL_HOST") else {},
     }

@@ -20,6 +20,13 @@ class RenderedMarkdownModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        changed = self.render_markdown_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and changed:
+            kwargs["update_fields"] = set(update_fields) | set(changed)
+        super().save(*args, **kwargs)
+
     def markdown_context(self) -> dict:
         """Extra context for post-processors (e.g. a term must not link to itself)."""
         return {}
@@ -34,13 +41,6 @@ class RenderedMarkdownModel(models.Model):
                 setattr(self, target, rendered)
                 changed.append(target)
         return changed
-
-    def save(self, *args, **kwargs):
-        changed = self.render_markdown_fields()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and changed:
-            kwargs["update_fields"] = set(update_fields) | set(changed)
-        super().save(*args, **kwargs)
 
 
 def rendered_markdown_models() -> list[type[RenderedMarkdownModel]]:

@@ -43,9 +43,7 @@ def add_terms(*, user, terms: Iterable[Term], now: datetime | None = None) -> in
     now = now or utc_now()
     initial = fsrs.Card(card_id=0, due=now).to_dict()
     terms = list(terms)
-    existing = set(
-        Card.objects.filter(user=user, term__in=terms).values_list("term_id", "direction")
-    )
+    existing = set(Card.objects.filter(user=user, term__in=terms).values_list("term_id", "direction"))
     cards = [
         Card(
             user=user,

@@ -57,13 +57,13 @@ def _next_url(request, default: str) -> str:
 def term_list(request):
     query = nfkc(request.GET.get("q", "")).strip()[:SEARCH_MAX_LENGTH]
     paper_slug = request.GET.get("paper", "").strip()
-    papers = list(
-        Paper.objects.visible_to(request.user).filter(terms__isnull=False).distinct().only("title", "slug")
-    )
+    papers = list(Paper.objects.visible_to(request.user).filter(terms__isnull=False).distinct().only("title", "slug"))
     paper = next((p for p in papers if p.slug == paper_slug), None)
 
-    terms = Term.objects.search(query).in_index_order().only(
-        "slug", "name_ko", "name_en", "abbreviation", "summary", "initial"
+    terms = (
+        Term.objects.search(query)
+        .in_index_order()
+        .only("slug", "name_ko", "name_en", "abbreviation", "summary", "initial")
     )
     if paper is not None:
         terms = terms.filter(papers=paper)
@@ -192,9 +192,9 @@ def deck(request):
         page = 1
     start = (page - 1) * DECK_PAGE_SIZE
     cards = list(
-        Card.objects.filter(user=request.user).select_related("term").order_by("due", "pk")[
-            start : start + DECK_PAGE_SIZE
-        ]
+        Card.objects.filter(user=request.user)
+        .select_related("term")
+        .order_by("due", "pk")[start : start + DECK_PAGE_SIZE]
     )
     return render(
         request,

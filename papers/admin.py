@@ -41,7 +41,7 @@ class ChecklistStepInline(admin.StackedInline):
 class PaperAdminForm(forms.ModelForm):
     class Meta:
         model = Paper
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (PaperAdmin.fieldsets chooses what is shown)
 
     def clean_prerequisites(self):
         prerequisites = self.cleaned_data.get("prerequisites")
@@ -89,7 +89,8 @@ class PaperAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         count = queryset.exclude(status=Paper.Status.PUBLISHED).update(status=Paper.Status.PUBLISHED)
         self.message_user(
-            request, ngettext("논문 %(count)d편을 공개했습니다.", "논문 %(count)d편을 공개했습니다.", count) % {"count": count}
+            request,
+            ngettext("논문 %(count)d편을 공개했습니다.", "논문 %(count)d편을 공개했습니다.", count) % {"count": count},
         )
 
     @admin.action(description=_("선택한 논문 비공개(초안)로 돌리기"), permissions=["change"])
@@ -106,7 +107,11 @@ class PaperAdmin(admin.ModelAdmin):
         filled = sum(1 for paper in queryset if paper.ensure_checklist())
         self.message_user(
             request,
-            ngettext("논문 %(count)d편에 기본 체크리스트를 채웠습니다.", "논문 %(count)d편에 기본 체크리스트를 채웠습니다.", filled)
+            ngettext(
+                "논문 %(count)d편에 기본 체크리스트를 채웠습니다.",
+                "논문 %(count)d편에 기본 체크리스트를 채웠습니다.",
+                filled,
+            )
             % {"count": filled},
         )
 

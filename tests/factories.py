@@ -30,7 +30,9 @@ def make_instructor(*, username: str | None = None, **fields) -> User:
     return user
 
 
-def make_category(*, name_ko: str | None = None, name_en: str = "", slug: str | None = None, order: int = 0) -> Category:
+def make_category(
+    *, name_ko: str | None = None, name_en: str = "", slug: str | None = None, order: int = 0
+) -> Category:
     n = next(_seq)
     return Category.objects.create(
         name_ko=name_ko or f"분야 {n}", name_en=name_en, slug=slug or f"category-{n}", order=order
@@ -76,8 +78,11 @@ def make_reading_method(*, steps: list[str] | None = None, intro: str = "논문�
 
     n = next(_seq)
     lesson = Lesson.objects.create(
-        title=f"Reading method {n}", slug=f"reading-method-{n}", intro_heading="효과적인 논문 읽기 방법",
-        intro=intro, is_reading_method=True,
+        title=f"Reading method {n}",
+        slug=f"reading-method-{n}",
+        intro_heading="효과적인 논문 읽기 방법",
+        intro=intro,
+        is_reading_method=True,
     )
     for i, title in enumerate(steps if steps is not None else READING_METHOD_STEPS, start=1):
         MethodStep.objects.create(lesson=lesson, order=i, title=title, body=f"{title}: 자세한 설명 {i}.")
@@ -139,7 +144,13 @@ def make_question(
 
 
 def make_progress_attempt(
-    *, quiz, user: User, grade=None, state: str = "finished", needs_grading: bool = False, number: int | None = None,
+    *,
+    quiz,
+    user: User,
+    grade=None,
+    state: str = "finished",
+    needs_grading: bool = False,
+    number: int | None = None,
     submitted_at=None,
 ):
     """A quiz attempt with a given outcome (progress tests; no responses)."""
@@ -151,9 +162,14 @@ def make_progress_attempt(
         number = Attempt.objects.filter(quiz=quiz, user=user).count() + 1
     finished = state == "finished"
     return Attempt.objects.create(
-        quiz=quiz, user=user, number=number, state=state, needs_grading=needs_grading,
+        quiz=quiz,
+        user=user,
+        number=number,
+        state=state,
+        needs_grading=needs_grading,
         grade=None if grade is None else Decimal(str(grade)),
-        score=None if grade is None else Decimal(str(grade)) / 100, max_score=Decimal("1"),
+        score=None if grade is None else Decimal(str(grade)) / 100,
+        max_score=Decimal("1"),
         submitted_at=(submitted_at or timezone.now()) if finished else None,
     )
 
@@ -186,11 +202,16 @@ def make_paper_progress_bulk(*, users, papers, status: str = "reading", quiz_gra
     return PaperProgress.objects.bulk_create(
         [
             PaperProgress(
-                user=user, paper=paper, status=status, steps_done=steps_done, steps_total=3,
+                user=user,
+                paper=paper,
+                status=status,
+                steps_done=steps_done,
+                steps_total=3,
                 quiz_state="passed" if quiz_grade is not None else "none",
                 quiz_grade=None if quiz_grade is None else Decimal(str(quiz_grade)),
                 best_grade=None if quiz_grade is None else Decimal(str(quiz_grade)),
-                attempts_used=1 if quiz_grade is not None else 0, last_activity_at=now,
+                attempts_used=1 if quiz_grade is not None else 0,
+                last_activity_at=now,
             )
             for user in users
             for paper in papers
@@ -204,8 +225,11 @@ def make_term(*, name_ko: str = "", name_en: str = "", definition: str = "정의
 
     n = next(_seq)
     term = Term.objects.create(
-        name_ko=name_ko, name_en=name_en or (f"Term {n}" if not name_ko else ""), slug=fields.pop("slug", f"term-{n}"),
-        definition=definition, **fields,
+        name_ko=name_ko,
+        name_en=name_en or (f"Term {n}" if not name_ko else ""),
+        slug=fields.pop("slug", f"term-{n}"),
+        definition=definition,
+        **fields,
     )
     if papers:
         term.papers.set(papers)

@@ -97,9 +97,11 @@ def _visit_all(browser, live_server, payloads, *, bypass_csp: bool, roles=ALL_RO
         page.on("dialog", lambda d, dialogs=dialogs: (dialogs.append(d.message), d.dismiss()))
         page.on(
             "console",
-            lambda m, csp_errors=csp_errors: csp_errors.append(m.text)
-            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
-            else None,
+            lambda m, csp_errors=csp_errors: (
+                csp_errors.append(m.text)
+                if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+                else None
+            ),
         )
         page.on("pageerror", lambda e, page_errors=page_errors: page_errors.append(str(e)))
         if username:

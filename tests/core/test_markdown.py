@@ -12,8 +12,8 @@ PAYLOADS = [
     "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "[vb](vbscript:msgbox(1))",
     "![img](javascript:alert(1))",
-    '<svg><script>alert(1)</script></svg>',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     '<a href="#" onclick="alert(1)">x</a>',
     '<div style="background:url(javascript:alert(1))">x</div>',
     '<iframe src="https://evil.example"></iframe>',
@@ -25,8 +25,20 @@ PAYLOADS = [
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_sanitizer_removes_active_content(payload):
     html = render_markdown(f"Intro\n\n{payload}\n\nOutro").lower()
-    for needle in ("<script", "onerror", "onclick", "javascript:", "vbscript:", "data:text", "<iframe", "<form",
-                   "hx-get", "style=", "<svg", "<math"):
+    for needle in (
+        "<script",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "vbscript:",
+        "data:text",
+        "<iframe",
+        "<form",
+        "hx-get",
+        "style=",
+        "<svg",
+        "<math",
+    ):
         assert needle not in html
 
 
@@ -53,7 +65,9 @@ def test_unknown_classes_are_stripped():
 
 
 def test_lists_nested_with_three_spaces_render_nested():
-    html = render_markdown("1. **구조적 접근하기**\n   - 제목부터\n   - 결론\n2. 둘째\n   - [링크](https://x.example)\n")
+    html = render_markdown(
+        "1. **구조적 접근하기**\n   - 제목부터\n   - 결론\n2. 둘째\n   - [링크](https://x.example)\n"
+    )
     assert html.count("<ol>") == 1
     assert html.count("<ul>") == 2
     assert "<li><strong>구조적 접근하기</strong>" in html.replace("\n", "").replace("<p>", "").replace("</p>", "")

@@ -27,8 +27,11 @@ def glossary(db, settings):
     paper = make_paper(title="Attention Is All You Need", slug="transformer")
     make_term(name_en="Dropout", slug="dropout", definition="뉴런 일부를 무작위로 끈다.", papers=[paper])
     make_term(
-        name_ko="정규화", name_en="Regularization", slug="regularization",
-        definition="과적합을 막는 기법. 예: Dropout.", papers=[paper],
+        name_ko="정규화",
+        name_en="Regularization",
+        slug="regularization",
+        definition="과적합을 막는 기법. 예: Dropout.",
+        papers=[paper],
     )
     make_user(username="learner")
     return paper

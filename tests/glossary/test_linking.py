@@ -51,7 +51,9 @@ def test_latin_names_need_word_boundaries():
 
 def test_hangul_names_match_inside_words():
     make_term(name_ko="은닉층", name_en="Hidden Layer", slug="hidden")
-    assert '<a href="/glossary/hidden/" class="term-link" data-term="hidden">은닉층</a>은' in link("<p>은닉층은 중간 계층</p>")
+    assert '<a href="/glossary/hidden/" class="term-link" data-term="hidden">은닉층</a>은' in link(
+        "<p>은닉층은 중간 계층</p>"
+    )
 
 
 def test_only_the_first_occurrence_is_linked_per_document_across_names():
@@ -111,7 +113,7 @@ def test_one_letter_names_are_never_linked():
 def test_the_linker_is_a_core_markdown_postprocessor():
     make_term(name_en="Dropout", slug="dropout")
     html = render_markdown("# Dropout\n\nUse Dropout.\n\n```\nDropout()\n```")
-    assert '<h1>Dropout</h1>' in html
+    assert "<h1>Dropout</h1>" in html
     assert html.count("term-link") == 1
     assert "<code>Dropout()\n</code>" in html
 

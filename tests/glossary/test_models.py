@@ -69,7 +69,9 @@ def test_a_term_may_keep_its_own_names_on_save():
 
 
 def test_summary_is_the_plain_text_start_of_the_definition():
-    term = make_term(name_en="BPE", definition="**Byte-Pair** Encoding <script>alert(1)</script> 은 " + "긴 설명 " * 100)
+    term = make_term(
+        name_en="BPE", definition="**Byte-Pair** Encoding <script>alert(1)</script> 은 " + "긴 설명 " * 100
+    )
     assert term.summary.startswith("Byte-Pair Encoding 은")
     assert "<" not in term.summary and "alert" not in term.summary
     assert len(term.summary) <= 200
@@ -81,8 +83,17 @@ def test_plain_summary_of_empty_text():
 
 @pytest.mark.parametrize(
     ("name", "initial"),
-    [("역전파", "ㅇ"), ("까마귀", "ㄱ"), ("뻐꾸기", "ㅂ"), ("학습률", "ㅎ"), ("WordPiece", "W"), ("adam", "A"),
-     ("Élan", "E"), ("3D", "#"), ("", "#")],
+    [
+        ("역전파", "ㅇ"),
+        ("까마귀", "ㄱ"),
+        ("뻐꾸기", "ㅂ"),
+        ("학습률", "ㅎ"),
+        ("WordPiece", "W"),
+        ("adam", "A"),
+        ("Élan", "E"),
+        ("3D", "#"),
+        ("", "#"),
+    ],
 )
 def test_initial_of(name, initial):
     assert initial_of(name) == initial

@@ -13,8 +13,13 @@ def terms():
     backprop = make_paper(title="Learning representations by back-propagating errors", slug="backprop")
     transformer = make_paper(title="Attention Is All You Need", slug="transformer")
     return {
-        "bp": make_term(name_ko="역전파", name_en="Back-propagation", slug="backprop-term", papers=[backprop],
-                        definition="오차를 **거꾸로** 전파한다."),
+        "bp": make_term(
+            name_ko="역전파",
+            name_en="Back-propagation",
+            slug="backprop-term",
+            papers=[backprop],
+            definition="오차를 **거꾸로** 전파한다.",
+        ),
         "hidden": make_term(name_ko="은닉층", name_en="Hidden Layer", slug="hidden-layer", papers=[backprop]),
         "wp": make_term(name_en="Word-piece", aliases="WordPiece", slug="word-piece", papers=[transformer]),
         "bpe": make_term(name_en="Byte-Pair Encoding", abbreviation="BPE", slug="bpe", papers=[transformer]),
@@ -43,8 +48,14 @@ def test_index_groups_terms_by_initial_with_a_jump_bar(client, terms):
 
 
 def test_search_matches_korean_english_and_aliases(client, terms):
-    for q, slug in [("역전", "backprop-term"), ("back propagation", "backprop-term"), ("wordpiece", "word-piece"),
-                    ("bpe", "bpe"), ("HIDDEN", "hidden-layer"), ("결정적", "critical")]:
+    for q, slug in [
+        ("역전", "backprop-term"),
+        ("back propagation", "backprop-term"),
+        ("wordpiece", "word-piece"),
+        ("bpe", "bpe"),
+        ("HIDDEN", "hidden-layer"),
+        ("결정적", "critical"),
+    ]:
         html = client.get(INDEX, {"q": q}).content.decode()
         assert f'data-term="{slug}"' in html, q
         assert html.count('class="term-link"') == 1, q

@@ -303,7 +303,18 @@ def test_admin_paper_form_reads_in_korean_by_default(client):
     client.force_login(make_user(is_staff=True, is_superuser=True))
     html = client.get("/admin/papers/paper/add/").content.decode()
     assert "논문 읽기 학교 · 관리" in html
-    for label in ("제목", "저자", "연도", "학회·저널", "한 줄 요약", "검색 키워드", "논문 URL", "읽기 가이드", "상태", "순서"):
+    for label in (
+        "제목",
+        "저자",
+        "연도",
+        "학회·저널",
+        "한 줄 요약",
+        "검색 키워드",
+        "논문 URL",
+        "읽기 가이드",
+        "상태",
+        "순서",
+    ):
         assert f">{label}:</label>" in html, label
     assert "발표된 그대로의 논문 제목." in html and "초안 논문은 학습자에게 보이지 않습니다." in html
     assert "서지 정보" in html and "체크리스트 단계" in html

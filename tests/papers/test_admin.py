@@ -24,7 +24,7 @@ def test_paper_admin_uses_markdownx_widget_with_sanitized_preview(instructor_cli
     paper = make_paper()
     content = instructor_client.get(f"/admin/papers/paper/{paper.pk}/change/").content.decode()
     assert 'class="markdownx"' in content or "markdownx-editor" in content
-    assert "data-markdownx-urls-path=\"/markdownx/markdownify/\"" in content
+    assert 'data-markdownx-urls-path="/markdownx/markdownify/"' in content
     assert 'id="id_slug"' in content and "prepopulated" in content.lower()
     assert "checklist_steps-TOTAL_FORMS" in content
     assert "selectfilter" in content.lower()  # filter_horizontal prerequisites
@@ -111,12 +111,14 @@ def test_adding_a_paper_renders_guide_and_fills_default_checklist(instructor_cli
 def test_adding_a_paper_with_own_steps_keeps_them(instructor_client):
     make_reading_method()
     data = paper_form_data(make_category())
-    data.update({
-        "checklist_steps-TOTAL_FORMS": "1",
-        "checklist_steps-0-order": "1",
-        "checklist_steps-0-title": "Figure 1부터 보세요",
-        "checklist_steps-0-body": "*그림*",
-    })
+    data.update(
+        {
+            "checklist_steps-TOTAL_FORMS": "1",
+            "checklist_steps-0-order": "1",
+            "checklist_steps-0-title": "Figure 1부터 보세요",
+            "checklist_steps-0-body": "*그림*",
+        }
+    )
     assert instructor_client.post("/admin/papers/paper/add/", data).status_code == 302
     steps = list(ChecklistStep.objects.filter(paper__slug="gan"))
     assert [s.title for s in steps] == ["Figure 1부터 보세요"] and "<em>그림</em>" in steps[0].body_html

@@ -26,8 +26,13 @@ def test_generated_bibtex_has_key_and_fields():
 
 
 def test_nature_paper_is_an_article():
-    paper = make_paper(title="Learning representations by back-propagating errors", authors="David Rumelhart",
-                       year=1986, venue="Nature", doi="10.1038/323533a0")
+    paper = make_paper(
+        title="Learning representations by back-propagating errors",
+        authors="David Rumelhart",
+        year=1986,
+        venue="Nature",
+        doi="10.1038/323533a0",
+    )
     bibtex = generate_bibtex(paper)
     assert bibtex.startswith("@article{rumelhart1986learning,")
     assert "journal = {Nature}" in bibtex and "doi = {10.1038/323533a0}" in bibtex
@@ -80,11 +85,24 @@ def test_ensure_checklist_without_reading_method_is_harmless():
 def test_search_korean_and_english(query, expected):
     basics = make_category(name_ko="딥러닝의 기초", name_en="Foundations")
     nlp = make_category(name_ko="자연어 처리", name_en="NLP")
-    make_paper(slug="backprop", title="Learning representations by back-propagating errors",
-               authors="Rumelhart, Hinton, Williams", year=1986, venue="Nature",
-               summary="신경망 학습의 핵심 알고리즘인 역전파를 소개한 논문.", category=basics)
-    make_paper(slug="transformer", title="Attention Is All You Need", authors="Vaswani, Shazeer", year=2017,
-               arxiv_id="1706.03762", keywords="트랜스포머; Transformer", category=nlp)
+    make_paper(
+        slug="backprop",
+        title="Learning representations by back-propagating errors",
+        authors="Rumelhart, Hinton, Williams",
+        year=1986,
+        venue="Nature",
+        summary="신경망 학습의 핵심 알고리즘인 역전파를 소개한 논문.",
+        category=basics,
+    )
+    make_paper(
+        slug="transformer",
+        title="Attention Is All You Need",
+        authors="Vaswani, Shazeer",
+        year=2017,
+        arxiv_id="1706.03762",
+        keywords="트랜스포머; Transformer",
+        category=nlp,
+    )
     assert set(Paper.objects.search(query).values_list("slug", flat=True)) == expected
 
 
@@ -180,8 +198,13 @@ def test_duplicate_titles_are_a_validation_error():
 
 
 def test_links_only_keep_web_urls():
-    paper = make_paper(title="A B", paper_url="javascript:alert(1)", code_url="https://github.com/x/y",
-                       doi="10.1038/323533a0", arxiv_id="1706.03762")
+    paper = make_paper(
+        title="A B",
+        paper_url="javascript:alert(1)",
+        code_url="https://github.com/x/y",
+        doi="10.1038/323533a0",
+        arxiv_id="1706.03762",
+    )
     urls = [url for _, url in paper.source_links]
     assert urls == ["https://doi.org/10.1038/323533a0", "https://github.com/x/y"]
     research = dict(paper.research_links)
@@ -201,7 +224,10 @@ def test_markdown_rendered_on_save_for_steps():
 def test_category_display_name_does_not_repeat_the_english_name():
     from papers.models import Category
 
-    assert Category(name_ko="강화학습", name_en="Reinforcement Learning").display_name == "강화학습 (Reinforcement Learning)"
+    assert (
+        Category(name_ko="강화학습", name_en="Reinforcement Learning").display_name
+        == "강화학습 (Reinforcement Learning)"
+    )
     assert (
         Category(name_ko="CNN (Convolutional Neural Networks)", name_en="Convolutional Neural Networks").display_name
         == "CNN (Convolutional Neural Networks)"

@@ -88,8 +88,9 @@ def test_pages_render_no_markdown_per_request(learner_client, learner):
         assert learner_client.get("/papers/", {"q": "paper"}, headers={"HX-Request": "true"}).status_code == 200
         assert learner_client.get(paper.get_absolute_url()).status_code == 200
         assert learner_client.get("/guide/").status_code == 200
-        response = learner_client.post(f"/papers/{paper.slug}/steps/{step.pk}/toggle/", {"done": "1"},
-                                       headers={"HX-Request": "true"})
+        response = learner_client.post(
+            f"/papers/{paper.slug}/steps/{step.pk}/toggle/", {"done": "1"}, headers={"HX-Request": "true"}
+        )
         assert response.status_code == 200
         boom.assert_not_called()
         with pytest.raises(AssertionError, match="rendered during"):

@@ -21,11 +21,11 @@ PAYLOADS = "\n\n".join(
         "![img](javascript:alert('xss-imgsrc'))",
         '<iframe src="https://evil.example/frame"></iframe>',
         '<form action="https://evil.example/steal"><button>go</button></form>',
-        '<svg onload="alert(\'xss-svg\')"><circle/></svg>',
+        "<svg onload=\"alert('xss-svg')\"><circle/></svg>",
         "<style>body{display:none}</style>",
         '<div style="background:url(javascript:alert(1))" hx-get="/admin/" hx-trigger="load">styled</div>',
         '<object data="https://evil.example/x.swf"></object>',
-        '<input autofocus onfocus="alert(\'xss-focus\')">',
+        "<input autofocus onfocus=\"alert('xss-focus')\">",
         "$$</span><script>alert('xss-math')</script>$$",
         "Outro.",
     ]
@@ -48,7 +48,7 @@ ACTIVE = {
 def assert_clean(html: str):
     for name, pattern in ACTIVE.items():
         match = re.search(pattern, html, flags=re.IGNORECASE)
-        assert match is None, f"{name}: {html[max(0, match.start() - 80): match.end() + 80]}"
+        assert match is None, f"{name}: {html[max(0, match.start() - 80) : match.end() + 80]}"
 
 
 def test_paper_guide_and_step_payloads_do_not_survive(learner_client):
@@ -66,8 +66,9 @@ def test_htmx_checklist_payloads_do_not_survive(learner_client):
     step = ChecklistStep.objects.create(
         paper=paper, order=1, title="<script>alert('xss-script')</script>", body=PAYLOADS
     )
-    response = learner_client.post(f"/papers/{paper.slug}/steps/{step.pk}/toggle/", {"done": "1"},
-                                   headers={"HX-Request": "true"})
+    response = learner_client.post(
+        f"/papers/{paper.slug}/steps/{step.pk}/toggle/", {"done": "1"}, headers={"HX-Request": "true"}
+    )
     assert_clean(response.content.decode())
 
 
@@ -81,14 +82,20 @@ def test_guide_page_payloads_do_not_survive(client, intro):
 
 
 def test_list_page_escapes_plain_fields(client):
-    make_paper(title="<script>alert('xss-script')</script>", summary='<img src=x onerror="alert(1)">',
-               authors="<svg onload=alert(1)>")
+    make_paper(
+        title="<script>alert('xss-script')</script>",
+        summary='<img src=x onerror="alert(1)">',
+        authors="<svg onload=alert(1)>",
+    )
     assert_clean(client.get("/papers/").content.decode())
 
 
 def test_paper_url_fields_cannot_smuggle_javascript(client):
-    paper = make_paper(paper_url="javascript:alert(1)", code_url="data:text/html,<script>alert(1)</script>",
-                       arxiv_id='"><script>alert(1)</script>')
+    paper = make_paper(
+        paper_url="javascript:alert(1)",
+        code_url="data:text/html,<script>alert(1)</script>",
+        arxiv_id='"><script>alert(1)</script>',
+    )
     content = client.get(paper.get_absolute_url()).content.decode()
     assert_clean(content)
 

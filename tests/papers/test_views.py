@@ -101,7 +101,7 @@ def test_plain_search_and_category_filter(client):
     make_seed_catalog()
     content = client.get(LIST_URL, {"q": "attention"}).content.decode()
     assert "Attention Is All You Need" in content and "BERT" not in content
-    assert '<html' in content  # a whole page without htmx
+    assert "<html" in content  # a whole page without htmx
     assert 'value="attention"' in content
 
     content = client.get(LIST_URL, {"q": "2013"}).content.decode()
@@ -206,11 +206,20 @@ def test_detail_shows_metadata_guide_checklist_links(client, learner):
     response = client.get(paper.get_absolute_url())
     assert response.status_code == 200
     content = response.content.decode()
-    for text in ["Attention Is All You Need", "Vaswani, Shazeer, Parmar", "NeurIPS 2017", "Transformer 구조를 제안한 논문.",
-                 "<strong>Self-attention</strong>", "구조적 접근하기", "실습과 병행하기", "0 / 7 단계 완료",
-                 "https://github.com/tensorflow/tensor2tensor", "https://arxiv.org/abs/1706.03762",
-                 "https://www.semanticscholar.org/search?q=Attention+Is+All+You+Need",
-                 "https://www.connectedpapers.com/search?q=Attention+Is+All+You+Need"]:
+    for text in [
+        "Attention Is All You Need",
+        "Vaswani, Shazeer, Parmar",
+        "NeurIPS 2017",
+        "Transformer 구조를 제안한 논문.",
+        "<strong>Self-attention</strong>",
+        "구조적 접근하기",
+        "실습과 병행하기",
+        "0 / 7 단계 완료",
+        "https://github.com/tensorflow/tensor2tensor",
+        "https://arxiv.org/abs/1706.03762",
+        "https://www.semanticscholar.org/search?q=Attention+Is+All+You+Need",
+        "https://www.connectedpapers.com/search?q=Attention+Is+All+You+Need",
+    ]:
         assert text in content, text
     assert foundation.get_absolute_url() in content
     assert successor.get_absolute_url() in content
@@ -241,7 +250,7 @@ def test_unknown_paper_is_404(client):
 def test_anonymous_detail_asks_to_sign_in(client):
     paper = make_paper()
     content = client.get(paper.get_absolute_url()).content.decode()
-    assert f'/accounts/login/?next={paper.get_absolute_url()}' in content.replace("%2F", "/")
+    assert f"/accounts/login/?next={paper.get_absolute_url()}" in content.replace("%2F", "/")
     assert "step_toggle" not in content and "/toggle/" not in content
 
 

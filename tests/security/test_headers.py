@@ -173,7 +173,8 @@ from django.test.utils import setup_test_environment
 setup_test_environment()
 from django.conf import settings
 # Headers are under test here, not collectstatic: serve static names unhashed.
-settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+plain_storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+settings.STORAGES = {**settings.STORAGES, "staticfiles": plain_storage}
 client = Client(HTTP_HOST="papers.example")
 plain = client.get("/accounts/login/")
 secure = client.get("/accounts/login/", secure=True)
