@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from papers.models import ChecklistStep, Paper, StepProgress
 from progress.models import Activity, PaperProgress
-from quizzes.grading import quiz_grade
 from quizzes.models import Attempt, Quiz
 
 Status = PaperProgress.Status
@@ -45,15 +44,20 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+def _graded_quizzes(paper) -> list[Quiz]:
+    """The paper's published quizzes, with just what grading needs."""
+    return list(Quiz.objects.filter(paper=paper, is_published=True).only("id", "grading_method", "pass_mark"))
+
+
 def quiz_result(*, quiz: Quiz, attempts: Sequence[Attempt]) -> QuizResult:
     """The state and grade of one quiz for one learner, from their attempts.
 
-    The grade is the quizzes app's (`quizzes.grading.quiz_grade`: the quiz's
+    The grade is the quizzes app's (`Quiz.grade_for`: the quiz's
     grading method over finished, fully graded attempts), so the quiz page and
     the dashboard agree. An attempt awaiting grading that could still change
     the outcome makes the state "awaiting grading", never "failed".
     """
-    result = quiz_grade(attempts=attempts, method=quiz.grading_method, pass_mark=quiz.pass_mark)
+    result = quiz.grade_for(attempts)
     if result.passed:
         state = QuizState.PASSED
     elif result.pending:
@@ -161,7 +165,7 @@ def refresh_paper_progress(*, user, paper: Paper, activity_at: datetime | None =
         .annotate(mine=FilteredRelation("progress", condition=Q(progress__user=user)))
         .aggregate(total=Count("id", distinct=True), done=Count("mine", distinct=True), last=Max("mine__done_at"))
     )
-    quizzes = list(Quiz.objects.filter(paper=paper, is_published=True).only("id", "grading_method", "pass_mark"))
+    quizzes = _graded_quizzes(paper)
     by_quiz: dict[int, list[Attempt]] = defaultdict(list)
     if quizzes:
         for attempt in Attempt.objects.filter(user=user, quiz__in=quizzes).only(
@@ -220,7 +224,7 @@ def rebuild_paper_progress(*, paper: Paper, user_ids: Iterable[int] | None = Non
         existing_rows = existing_rows.filter(user_id__in=user_ids)
 
     steps_total = ChecklistStep.objects.filter(paper=paper).count()
-    quizzes = list(Quiz.objects.filter(paper=paper, is_published=True).only("id", "grading_method", "pass_mark"))
+    quizzes = _graded_quizzes(paper)
     done = {
         row["user_id"]: row
         for row in step_rows.values("user_id").annotate(n=Count("step_id", distinct=True), last=Max("done_at"))
