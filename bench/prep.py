@@ -2,6 +2,7 @@
 
     python -m bench.prep requests --plan PLAN.json --out DIR   # request files for wrk
     python -m bench.prep counts --out COUNTS.json              # queries per request, in-process
+    python -m bench.prep profile paper_list,glossary [--top 30] # in-process ms (and hot spots)
 
 PLAN.json: {"threads": 16, "seed": 1, "runs": [{"name": "paper_list", "endpoint": "paper_list",
 "per_thread": 300}, {"name": "mixed", "mix": true, "per_thread": 600}, ...]}.
@@ -126,6 +127,41 @@ def count_queries(*, samples: int = 5, seed: int = 7, exclude_users=()) -> dict:
     return result
 
 
+def profile(names: list[str], *, samples: int, top: int, seed: int = 7) -> None:
+    """In-process time and queries of `samples` requests per endpoint; with `top`, the cProfile hot spots."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from bench.workload import Workload
+
+    workload = Workload(seed=seed, learners=50, batch=samples + 1)
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    for name in names:
+        reqs = workload.requests(name, samples + 1)
+        run_in_process(reqs[0], client)  # warm-up
+        profiler = cProfile.Profile() if top else None
+        times, counts, statuses = [], [], set()
+        for req in reqs[1:]:
+            if profiler:
+                profiler.enable()
+            status, n, _sql, elapsed = run_in_process(req, client)
+            if profiler:
+                profiler.disable()
+            times.append(elapsed * 1000)
+            counts.append(n)
+            statuses.add(status)
+        times.sort()
+        print(
+            f"{name:16} median {times[len(times) // 2]:7.2f} ms  min {times[0]:7.2f} ms"
+            f"  queries {max(counts) if counts else '-'}  statuses {sorted(statuses)}",
+            flush=True,
+        )
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.prep")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,8 +171,18 @@ def main(argv=None) -> int:
     p = sub.add_parser("counts", help="count queries per request in-process")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--exclude-users", default="", help="comma-separated user ids to leave alone")
+    p = sub.add_parser("profile", help="in-process time (and cProfile hot spots) of some endpoints")
+    p.add_argument("endpoints", help="comma-separated endpoint names, or 'all'")
+    p.add_argument("--samples", type=int, default=20)
+    p.add_argument("--top", type=int, default=0, help="print the N most expensive functions (cProfile)")
     args = parser.parse_args(argv)
     _setup()
+    if args.command == "profile":
+        from bench.endpoints import ENDPOINTS
+
+        names = [e.name for e in ENDPOINTS] if args.endpoints == "all" else args.endpoints.split(",")
+        profile(names, samples=args.samples, top=args.top)
+        return 0
     if args.command == "requests":
         plan = json.loads(args.plan.read_text())
         summary = write_requests(plan, args.out)

@@ -1,0 +1,101 @@
+"""Cached HTML of shared content, under versioned keys.
+
+A page that every learner sees the same way (a paper card, a term entry, the
+body of a paper) is rendered once per language and content version and then
+read from the cache (Redis in production) by every request. Invalidation is a
+version bump, never a key scan: `bump("papers")` makes every key built with
+`versions("papers")` new, and the old entries simply age out.
+
+Rules for what goes in:
+- only HTML that is the same for every user who may see it (no CSRF token, no
+  CSP nonce, no user name, no per-user state, no answer key of an open quiz);
+- the key names everything the HTML depends on: the versions of the content it
+  shows and the language (`fragment_key` adds the language itself).
+
+Writers call `bump_on_commit(...)` after changing content. It bumps at once
+(tests run inside one transaction) and again after the commit, so that a
+request that rendered the old rows between the save and the commit cannot keep
+them cached under the new version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+FRAGMENT_TIMEOUT = 24 * 60 * 60  # versioned keys never go stale; this only frees memory
+
+
+def _version_key(name: str) -> str:
+    return f"ver:{name}"
+
+
+def versions(*names: str) -> tuple[str, ...]:
+    """The current version token of each content name (one cache round trip)."""
+    keys = [_version_key(name) for name in names]
+    found = cache.get_many(keys)
+    missing = {key: uuid.uuid4().hex[:12] for key in keys if key not in found}
+    if missing:
+        # A version that was evicted gets a new random token, never an old one
+        # again, so nothing cached under an earlier token can come back.
+        for key, token in missing.items():
+            if not cache.add(key, token, timeout=None):
+                token = cache.get(key) or token
+            found[key] = token
+    return tuple(found[key] for key in keys)
+
+
+def bump(*names: str) -> None:
+    cache.set_many({_version_key(name): uuid.uuid4().hex[:12] for name in names}, timeout=None)
+
+
+def bump_on_commit(*names: str) -> None:
+    bump(*names)
+    transaction.on_commit(lambda: bump(*names))
+
+
+def fragment_key(kind: str, *parts) -> str:
+    return ":".join(["frag", kind, get_language() or "-", *(str(part) for part in parts)])
+
+
+def cached_fragments(
+    kind: str,
+    items: Sequence,
+    key_parts: Callable[[object], Iterable],
+    render: Callable[[list], list[str]],
+    *,
+    timeout: int = FRAGMENT_TIMEOUT,
+) -> list[SafeString]:
+    """HTML for each item, in order: one `get_many` for all, `render` only the misses (in one call).
+
+    `key_parts(item)` names what the item's HTML depends on (its pk and
+    `updated_at`, or a version from `versions()`); `render(missing_items)`
+    returns their HTML in the same order.
+    """
+    keys = [fragment_key(kind, *key_parts(item)) for item in items]
+    found = cache.get_many(keys) if keys else {}
+    missing = [(i, item) for i, (key, item) in enumerate(zip(keys, items, strict=True)) if key not in found]
+    html = [found.get(key) for key in keys]
+    if missing:
+        rendered = render([item for _i, item in missing])
+        fresh = {}
+        for (i, _item), text in zip(missing, rendered, strict=True):
+            html[i] = text
+            fresh[keys[i]] = text
+        cache.set_many(fresh, timeout=timeout)
+    # Only our own rendered templates are stored, so the text is as safe as when it was rendered.
+    return [mark_safe(text) for text in html]  # noqa: S308
+
+
+def cached_html(key: str, render: Callable[[], str], *, timeout: int = FRAGMENT_TIMEOUT) -> SafeString:
+    """One fragment under a full key from `fragment_key`."""
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, timeout=timeout)
+    return mark_safe(html)  # noqa: S308 (our own rendered template, see cached_fragments)
