@@ -14,7 +14,7 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.AccountBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("papers:paper_list")
     return render(request, "registration/signup.html", {"form": form})

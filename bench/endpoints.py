@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class Endpoint:
     name: str
     label: str
-    group: str  # "bare", "page", "action" (POST), "submit"
+    group: str  # "bare" (reference rows, no target), "page", "action" (POST), "submit"
     consumes: bool = False  # every request uses up a row (a start, a submit, a rating)
     ratio_target: float | None = None  # share of the bare view's throughput
     p95_target_ms: float = 100.0
@@ -17,6 +17,7 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("bare", "bare HttpResponse view", "bare"),
+    Endpoint("floor", "signed-in empty page: session, user, base.html", "bare"),
     Endpoint("paper_list", "browse papers", "page", ratio_target=0.30),
     Endpoint("paper_detail", "open a paper", "page", ratio_target=0.30),
     Endpoint("step_tick", "tick a checklist step", "action"),

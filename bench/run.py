@@ -383,7 +383,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=5, help="Seconds of mixed warm-up before measuring.")
     parser.add_argument("--connections", type=int, default=16, help="Concurrent connections (default 16).")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 0)) or None)
-    parser.add_argument("--only", default="", help="Comma-separated endpoints (bare is always measured).")
+    parser.add_argument("--only", default="", help="Comma-separated endpoints (bare and floor are always measured).")
     parser.add_argument("--class-size", type=int, default=200, help="Learners in the class scenario (0: skip).")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
@@ -408,7 +408,7 @@ def main(argv=None) -> int:
     unknown = [x for x in only if x not in BY_NAME]
     if unknown:
         raise SystemExit(f"unknown endpoints: {unknown}; known: {', '.join(BY_NAME)}")
-    endpoints = [e for e in ENDPOINTS if not only or e.name in only or e.name == "bare"]
+    endpoints = [e for e in ENDPOINTS if not only or e.name in only or e.group == "bare"]
     workers = args.workers or 2 * (os.cpu_count() or 1) + 1
     env = environment(args, secrets.token_urlsafe(48))
     started_at = datetime.now(UTC)

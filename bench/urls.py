@@ -1,4 +1,4 @@
-"""`/bench/bare/`, mounted only when BENCH_MODE is on (setting or environment)."""
+"""`/bench/bare/` and `/bench/floor/`, mounted only when BENCH_MODE is on (setting or environment)."""
 
 import os
 
@@ -18,4 +18,7 @@ def bench_enabled() -> bool:
 def bench_urlpatterns() -> list:
     if not bench_enabled():
         return []
-    return [path("bench/bare/", views.bare, name="bench_bare")]
+    return [
+        path("bench/bare/", views.bare, name="bench_bare"),
+        path("bench/floor/", views.floor, name="bench_floor"),
+    ]

@@ -91,7 +91,7 @@ def sign_in(users) -> list[Learner]:
     for user in users:
         session = store()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         learners.append(Learner(user.pk, user.username, session.session_key, _get_new_csrf_string()))
@@ -251,6 +251,10 @@ class Workload:
     def _bare(self) -> Iterator[Req]:
         while True:
             yield self.learner().get("bare", "/bench/bare/")
+
+    def _floor(self) -> Iterator[Req]:
+        while True:
+            yield self.learner().get("floor", "/bench/floor/")
 
     def _paper_list(self) -> Iterator[Req]:
         while True:

@@ -1,8 +1,34 @@
+from functools import cache
+
 from django.conf import settings
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from core.permissions import is_instructor
+
+# The links of the site's navigation (base.html), by short name.
+NAV_URLS = {
+    "home": "home",
+    "papers": "papers:paper_list",
+    "guide": "papers:guide",
+    "glossary": "glossary:term_list",
+    "dashboard": "progress:dashboard",
+    "learners": "progress:instructor_matrix",
+    "grading": "quizzes:grading_queue",
+    "login": "login",
+    "logout": "logout",
+    "signup": "signup",
+    "set_language": "set_language",
+}
+
+
+@cache
+def _nav_urls(script_prefix: str) -> dict[str, str]:
+    # URLs do not depend on the request beyond the script prefix (no
+    # language prefixes), so each page's seven to eleven `{% url %}` lookups
+    # are done once per process.
+    return {key: reverse(name) for key, name in NAV_URLS.items()}
 
 
 def site(request):
@@ -10,6 +36,7 @@ def site(request):
     return {
         "SITE_NAME": _("논문 읽기 학교"),
         "DEBUG": settings.DEBUG,
+        "nav": _nav_urls(get_script_prefix()),
         # Lazy: only pages that show instructor links pay for the query.
         "is_instructor": SimpleLazyObject(lambda: is_instructor(user)),
     }

@@ -13,8 +13,13 @@ def is_instructor(user) -> bool:
     cached = getattr(user, "_is_instructor", None)
     if cached is None:
         cached = user.is_staff or user.groups.filter(name=INSTRUCTORS_GROUP).exists()
-        user._is_instructor = cached
+        remember_instructor(user, cached)
     return cached
+
+
+def remember_instructor(user, value: bool) -> None:
+    """Cache the answer on this user object (accounts.backends sets it when it loads the user)."""
+    user._is_instructor = value
 
 
 def instructor_required(view):

@@ -11,14 +11,15 @@ from papers.models import Category, Paper
 
 @require_GET
 def home(request):
-    papers = Paper.objects.published().select_related("category").order_by("category__order", "order", "pk")
+    papers = Paper.objects.published()
+    featured = papers.select_related("category").order_by("category__order", "order", "pk")[:6]
     return render(
         request,
         "core/home.html",
         {
-            "paper_count": len(papers),
+            "paper_count": papers.count(),
             "category_count": Category.objects.count(),
-            "featured": papers[:6],
+            "featured": list(featured),
         },
     )
 

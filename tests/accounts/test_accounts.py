@@ -103,3 +103,31 @@ def test_demo_users_command(capsys, settings):
     assert "username=instructor" in out and "username=learner" in out
     assert User.objects.get(username="instructor").groups.filter(name="Instructors").exists()
     assert not User.objects.get(username="learner").is_staff
+
+
+@pytest.mark.django_db
+def test_signed_in_user_and_instructor_flag_come_in_one_query(client, django_assert_num_queries):
+    """accounts.backends loads the user with the Instructors check: a page asks no second question."""
+    from django.contrib.auth import get_user
+
+    from core.permissions import INSTRUCTORS_GROUP, is_instructor
+
+    learner = make_user()
+    member = make_user()
+    member.groups.add(Group.objects.get(name=INSTRUCTORS_GROUP))
+    # The group signal makes members staff; the flag must not depend on it.
+    type(member).objects.filter(pk=member.pk).update(is_staff=False)
+    for user, expected in ((learner, False), (member, True)):
+        client.force_login(user)
+        request = client.get("/").wsgi_request
+        request.session = client.session
+        with django_assert_num_queries(1):
+            loaded = get_user(request)
+            assert is_instructor(loaded) is expected
+        assert loaded.pk == user.pk
+
+
+@pytest.mark.django_db
+def test_sessions_name_the_account_backend(client):
+    client.force_login(make_user())
+    assert client.session["_auth_user_backend"] == "accounts.backends.AccountBackend"

@@ -29,7 +29,7 @@ def test_bare_view_is_mounted_only_in_bench_mode(settings, monkeypatch, rf):
     monkeypatch.delenv("BENCH_MODE", raising=False)
     assert bench_urls.bench_urlpatterns() == []
     monkeypatch.setenv("BENCH_MODE", "1")
-    assert [p.name for p in bench_urls.bench_urlpatterns()] == ["bench_bare"]
+    assert [p.name for p in bench_urls.bench_urlpatterns()] == ["bench_bare", "bench_floor"]
     settings.BENCH_MODE = False  # a setting wins over the environment
     assert bench_urls.bench_urlpatterns() == []
     response = views.bare(rf.get("/bench/bare/"))
@@ -45,6 +45,8 @@ def test_every_endpoint_answers_as_the_benchmark_expects(load_data, bench_urlcon
         assert figures["unexpected_statuses"] == [], (name, figures["statuses"])
         assert isinstance(figures["queries"], int), name
     assert result["bare"]["queries"] == 0
+    # The floor page reads the user (and the instructor flag) in one query, and nothing else.
+    assert result["floor"]["queries"] == 1
 
 
 def test_stateful_requests_use_fresh_rows(load_data):

@@ -42,7 +42,7 @@ def test_dj_database_url_parses_sqlite_and_postgres():
 def test_redis_url_selects_redis_cache_otherwise_local_memory():
     assert "LocMemCache" in _settings_in_subprocess({}, "s.CACHES['default']['BACKEND']")
     out = _settings_in_subprocess({"REDIS_URL": "redis://127.0.0.1:6379/1"}, "s.CACHES['default']")
-    assert "django.core.cache.backends.redis.RedisCache" in out and "redis://127.0.0.1:6379/1" in out
+    assert "core.redis_cache.RedisCache" in out and "redis://127.0.0.1:6379/1" in out
 
 
 def test_production_requires_secret_key():
@@ -64,9 +64,7 @@ def test_production_settings_are_hardened():
         "s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.ALLOWED_HOSTS,"
         " s.STORAGES['staticfiles']['BACKEND']",
     )
-    assert out == (
-        "(False, True, True, True, ['papers.example'], 'whitenoise.storage.CompressedManifestStaticFilesStorage')"
-    )
+    assert out == ("(False, True, True, True, ['papers.example'], 'core.storage.ManifestStaticStorage')")
 
 
 def test_check_deploy_is_clean_in_production_mode():

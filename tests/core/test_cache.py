@@ -1,0 +1,89 @@
+"""core.cache (versioned fragments) and core.redis_cache (one redis client per pool)."""
+
+import pytest
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.safestring import SafeString
+
+from core import cache as fragments
+from core.redis_cache import RedisCache
+
+
+def test_bump_changes_the_version_and_nothing_else():
+    first = fragments.versions("papers", "terms")
+    assert fragments.versions("papers", "terms") == first
+    fragments.bump("papers")
+    papers, terms = fragments.versions("papers", "terms")
+    assert papers != first[0] and terms == first[1]
+
+
+def test_an_evicted_version_never_comes_back_as_an_old_one():
+    before = fragments.versions("papers")
+    cache.delete("ver:papers")
+    assert fragments.versions("papers") != before
+
+
+def test_cached_fragments_render_only_the_misses_in_order():
+    calls = []
+
+    def render(items):
+        calls.append(list(items))
+        return [f"<b>{item}</b>" for item in items]
+
+    assert fragments.cached_fragments("t", [1, 2], lambda i: [i], render) == ["<b>1</b>", "<b>2</b>"]
+    html = fragments.cached_fragments("t", [3, 2, 1], lambda i: [i], render)
+    assert html == ["<b>3</b>", "<b>2</b>", "<b>1</b>"]
+    assert calls == [[1, 2], [3]]
+    assert all(isinstance(part, SafeString) for part in html)
+
+
+def test_fragment_keys_are_per_language():
+    with translation.override("ko"):
+        ko = fragments.cached_html(fragments.fragment_key("greeting"), lambda: "안녕")
+    with translation.override("en"):
+        en = fragments.cached_html(fragments.fragment_key("greeting"), lambda: "hello")
+    assert (ko, en) == ("안녕", "hello")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bump_on_commit_bumps_again_after_the_commit():
+    from django.db import transaction
+
+    before = fragments.versions("papers")
+    with transaction.atomic():
+        fragments.bump_on_commit("papers")
+        during = fragments.versions("papers")
+        # A request rendering the old rows now would cache them under `during`...
+    after = fragments.versions("papers")
+    # ...which the commit makes unreachable.
+    assert len({before, during, after}) == 3
+
+
+def _redis_url() -> str:
+    import os
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001 (any failure means no server)
+        pytest.skip(f"needs Redis at {url} ({type(exc).__name__})")
+    return url
+
+
+def test_redis_cache_keeps_one_client_per_pool():
+    backend = RedisCache("redis://127.0.0.1:6379/14", {})
+    client = backend._cache.get_client()
+    assert backend._cache.get_client() is client
+    assert backend._cache.get_client(write=True) is client  # one server: reads and writes share the pool
+
+
+def test_redis_cache_still_works_as_a_cache():
+    backend = RedisCache(_redis_url(), {"KEY_PREFIX": "test-core-cache"})
+    backend.set("a", {"x": 1})
+    backend.set_many({"b": 2, "c": 3})
+    assert backend.get("a") == {"x": 1}
+    assert backend.get_many(["a", "b", "c", "missing"]) == {"a": {"x": 1}, "b": 2, "c": 3}
+    backend.delete_many(["a", "b", "c"])
+    assert backend.get("a") is None
