@@ -1,27 +1,84 @@
+"""How a request's signed-in user is loaded: once per change, not once per request.
+
+Every page needs the user (the session names only its id) and whether they are
+an instructor (the navigation shows instructor links). `AccountBackend` reads
+both with one query and keeps the row in the cache (Redis in production), so a
+request costs one cache round trip instead of a database query.
+
+The cached copy is tagged with the user's version token; `forget_user()` (the
+signals in accounts/signals.py call it on every save or delete of the user, on
+group membership changes and on group changes) puts a new token in place at
+once and again after the commit. A copy tagged with an older token is never
+used, so a request that read the row just before a change cannot keep it
+alive. Sign-in, password checks and permissions are Django's ModelBackend's.
+"""
+
+import uuid
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from core.permissions import INSTRUCTORS_GROUP, remember_instructor
 
+USER_CACHE_TIMEOUT = 10 * 60
+ALL_USERS = "all"
+
+
+def _keys(user_id) -> tuple[str, str, str]:
+    return f"user:{user_id}", f"ver:user:{user_id}", f"ver:user:{ALL_USERS}"
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _current_token(found: dict, key: str) -> str:
+    token = found.get(key)
+    if token is None:
+        token = _new_token()
+        if not cache.add(key, token, timeout=None):
+            token = cache.get(key) or token
+    return token
+
+
+def forget_user(user_id=None) -> None:
+    """Stop using cached copies of one user (or of every user, with no id)."""
+    key = _keys(user_id)[1] if user_id is not None else _keys(ALL_USERS)[2]
+
+    def bump():
+        cache.set(key, _new_token(), timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def load_user(user_id):
+    """The user with `in_instructors_group` annotated, from the database."""
+    User = get_user_model()
+    in_group = Group.user_set.through.objects.filter(user_id=OuterRef("pk"), group__name=INSTRUCTORS_GROUP)
+    user = User._default_manager.annotate(in_instructors_group=Exists(in_group)).get(pk=user_id)
+    remember_instructor(user, user.is_staff or user.in_instructors_group)
+    return user
+
 
 class AccountBackend(ModelBackend):
-    """Django's ModelBackend, whose `get_user` also answers "is this an instructor?".
-
-    Every page asks it (the navigation shows instructor links), so it comes
-    with the one query that loads the signed-in user on each request instead
-    of a second query on the groups table.
-    """
-
     def get_user(self, user_id):
-        User = get_user_model()
-        in_group = Group.user_set.through.objects.filter(user_id=OuterRef("pk"), group__name=INSTRUCTORS_GROUP)
-        try:
-            user = User._default_manager.annotate(in_instructors_group=Exists(in_group)).get(pk=user_id)
-        except User.DoesNotExist:
-            return None
-        if not self.user_can_authenticate(user):
-            return None
-        remember_instructor(user, user.is_staff or user.in_instructors_group)
-        return user
+        data_key, user_version_key, all_version_key = _keys(user_id)
+        found = cache.get_many([data_key, user_version_key, all_version_key])
+        tag = (found.get(user_version_key), found.get(all_version_key))
+        cached = found.get(data_key)
+        if cached is not None and None not in tag and cached[0] == tag:
+            user = cached[1]
+        else:
+            # The tag is read before the row: a change after this read gets a new tag.
+            tag = (_current_token(found, user_version_key), _current_token(found, all_version_key))
+            try:
+                user = load_user(user_id)
+            except get_user_model().DoesNotExist:
+                return None
+            cache.set(data_key, (tag, user), timeout=USER_CACHE_TIMEOUT)
+        return user if self.user_can_authenticate(user) else None

@@ -5,10 +5,12 @@ when apps add models later, and makes its members staff so that they reach
 the admin.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
+from accounts.backends import forget_user
 from accounts.permissions import sync_instructor_permissions
 from core.permissions import INSTRUCTORS_GROUP
 
@@ -18,6 +20,31 @@ def _sync_after_migrate(sender, app_config=None, using="default", **kwargs):
     # post_migrate runs once per app, after that app's permissions exist; syncing
     # every time (idempotent, a few queries) means the last run sees every model.
     sync_instructor_permissions(using=using)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def _user_changed(sender, instance, **kwargs):
+    forget_user(instance.pk)
+
+
+@receiver(post_save, sender=Group)
+@receiver(post_delete, sender=Group)
+def _group_changed(sender, **kwargs):
+    forget_user()  # a renamed or deleted group can change anyone's instructor flag
+
+
+@receiver(m2m_changed, sender=Group.user_set.through)
+def _membership_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        forget_user(instance.pk)
+    elif pk_set:
+        for user_id in pk_set:
+            forget_user(user_id)
+    else:
+        forget_user()  # group.user_set.clear(): the members are not named
 
 
 @receiver(m2m_changed, sender=Group.user_set.through)

@@ -105,26 +105,82 @@ def test_demo_users_command(capsys, settings):
     assert not User.objects.get(username="learner").is_staff
 
 
-@pytest.mark.django_db
-def test_signed_in_user_and_instructor_flag_come_in_one_query(client, django_assert_num_queries):
-    """accounts.backends loads the user with the Instructors check: a page asks no second question."""
+def _request_user(client, counter=None):
+    """The user the auth middleware gives a request from this client (its queries counted by `counter`)."""
+    from contextlib import nullcontext
+
     from django.contrib.auth import get_user
 
+    request = client.get("/healthz").wsgi_request
+    request.session = client.session
+    request.session.load()
+    with counter or nullcontext():
+        return get_user(request)
+
+
+@pytest.mark.django_db
+def test_signed_in_user_and_instructor_flag_need_no_query_once_cached(client, django_assert_num_queries):
+    """accounts.backends: one query (user + Instructors check) the first time, none after."""
     from core.permissions import INSTRUCTORS_GROUP, is_instructor
 
     learner = make_user()
     member = make_user()
     member.groups.add(Group.objects.get(name=INSTRUCTORS_GROUP))
     # The group signal makes members staff; the flag must not depend on it.
-    type(member).objects.filter(pk=member.pk).update(is_staff=False)
+    User.objects.filter(pk=member.pk).update(is_staff=False)
     for user, expected in ((learner, False), (member, True)):
         client.force_login(user)
-        request = client.get("/").wsgi_request
-        request.session = client.session
-        with django_assert_num_queries(1):
-            loaded = get_user(request)
+        loaded = _request_user(client, django_assert_num_queries(1))
+        with django_assert_num_queries(0):
             assert is_instructor(loaded) is expected
-        assert loaded.pk == user.pk
+        again = _request_user(client, django_assert_num_queries(0))
+        with django_assert_num_queries(0):
+            assert is_instructor(again) is expected
+        assert loaded.pk == again.pk == user.pk
+
+
+@pytest.mark.django_db
+def test_cached_user_is_dropped_when_the_user_or_the_groups_change(client):
+    from core.permissions import is_instructor
+
+    user = make_user()
+    client.force_login(user)
+    assert not is_instructor(_request_user(client))
+
+    user.groups.add(Group.objects.get(name="Instructors"))
+    assert is_instructor(_request_user(client))
+
+    user.groups.clear()
+    User.objects.filter(pk=user.pk).update(is_staff=False)  # no signal: the clear already dropped the copy
+    assert not is_instructor(_request_user(client))
+
+    group = Group.objects.get(name="Instructors")
+    group.user_set.add(user)  # from the group's side
+    assert is_instructor(_request_user(client))
+
+    user.refresh_from_db()
+    user.is_active = False
+    user.save()
+    assert not _request_user(client).is_authenticated
+
+
+@pytest.mark.django_db
+def test_password_change_signs_out_other_sessions_despite_the_cache(client):
+    user = make_user()
+    client.force_login(user)
+    assert _request_user(client).is_authenticated  # now cached
+    user.set_password("a-new-password-123")
+    user.save()
+    assert not _request_user(client).is_authenticated
+
+
+@pytest.mark.django_db
+def test_a_deleted_user_is_signed_out(client):
+    user = make_user()
+    client.force_login(user)
+    assert _request_user(client).is_authenticated
+    user.delete()
+    assert not _request_user(client).is_authenticated
 
 
 @pytest.mark.django_db
