@@ -31,11 +31,7 @@ test: venv
 serve: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/gunicorn config.wsgi:application \
-		--bind $(HOST):$(PORT) \
-		--workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} \
-		--worker-class gthread --threads $${GUNICORN_THREADS:-4} \
-		--log-level info
+	$(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application --bind $(HOST):$(PORT)
 
 # Load test on PostgreSQL + Redis (not part of `make test`); see docs/benchmark.md. BENCH_ARGS="--duration 5" etc.
 bench: venv

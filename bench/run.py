@@ -8,7 +8,7 @@
 2. Queries per request for every endpoint, in-process (django.test.Client +
    CaptureQueriesContext), on both: the count must not grow with the data.
 3. The production server (`DJANGO_DEBUG=0`, whitenoise, Redis cache, gunicorn
-   with 2×CPU+1 sync workers as `make serve`), request log off, on 127.0.0.1.
+   with config/gunicorn.py as `make serve`: 2×CPU+1 gthread workers), request log off, on 127.0.0.1.
 4. wrk (one connection per thread, `bench/wrk/replay.lua`) drives each
    endpoint alone for `--duration` seconds at `--connections` connections,
    the bare `HttpResponse` view among them, then the mixed learner workload.
@@ -142,8 +142,8 @@ def free_port() -> int:
 
 def start_server(env: dict, port: int, workers: int, log_path: Path) -> subprocess.Popen:
     gunicorn = Path(PY).parent / "gunicorn"
-    cmd = [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    cmd += ["--log-level", "warning", "--graceful-timeout", "5", "--timeout", "60"]
+    cmd = [str(gunicorn), "-c", "config/gunicorn.py", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    cmd += ["--workers", str(workers), "--log-level", "warning", "--graceful-timeout", "5", "--timeout", "60"]
     logfile = log_path.open("w")
     proc = subprocess.Popen(  # noqa: S603
         cmd, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
@@ -498,6 +498,7 @@ def main(argv=None) -> int:
             "cpus": os.cpu_count(),
             "cpu": _cpu_model(),
             "workers": workers,
+            "threads": int(os.environ.get("GUNICORN_THREADS") or 4),
             "connections": args.connections,
             "duration": args.duration,
             "large": large,
@@ -530,7 +531,8 @@ def render_report(*, results, counts_small, counts_large, classroom, missed, met
 
     lines = [
         f"Run {meta['date']} · commit {meta['commit']} · {meta['cpus']} CPU ({meta['cpu']}) · {meta['postgres']}",
-        f"gunicorn {meta['workers']} sync workers · wrk {meta['connections']} connections · "
+        f"gunicorn {meta['workers']} gthread workers × {meta.get('threads', 4)} threads · "
+        f"wrk {meta['connections']} connections · "
         f"{meta['duration']:g}s per endpoint · large set {_sizes(meta['large'])} · small set {_sizes(meta['small'])}",
     ]
     before, after = meta["background"]

@@ -55,7 +55,8 @@ def _database_url() -> str:
 
 def _start(port: int, env: dict, log: Path) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    cmd = [str(gunicorn), "-c", "config/gunicorn.py", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    cmd += ["--workers", "1"]  # the production configuration, one process per server
     return subprocess.Popen(  # noqa: S603
         [*cmd, "--log-level", "warning"],
         cwd=ROOT,
