@@ -30,6 +30,11 @@ from django.utils.translation import get_language
 
 FRAGMENT_TIMEOUT = 24 * 60 * 60  # versioned keys never go stale; this only frees memory
 
+# Bumped by core.models.rerender_all_markdown: every stored `*_html` may have changed
+# (glossary links), in bulk and without save() signals. Fragments that show stored
+# Markdown HTML include this version.
+MARKDOWN = "markdown"
+
 
 def _version_key(name: str) -> str:
     return f"ver:{name}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import models
 
+from core import cache
 from core.markdown import render_markdown
 
 
@@ -66,4 +67,7 @@ def rerender_all_markdown(*, batch_size: int = 500) -> int:
         if pending:
             model.objects.bulk_update(pending, fields)
             total += len(pending)
+    if total:
+        # bulk_update sends no save() signals: cached pages showing stored HTML go stale here.
+        cache.bump_on_commit(cache.MARKDOWN)
     return total

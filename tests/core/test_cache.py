@@ -87,3 +87,18 @@ def test_redis_cache_still_works_as_a_cache():
     assert backend.get_many(["a", "b", "c", "missing"]) == {"a": {"x": 1}, "b": 2, "c": 3}
     backend.delete_many(["a", "b", "c"])
     assert backend.get("a") is None
+
+
+@pytest.mark.django_db
+def test_rerendering_stored_markdown_bumps_the_markdown_version():
+    from core.models import rerender_all_markdown
+    from tests.factories import make_paper
+
+    paper = make_paper()
+    before = fragments.versions(fragments.MARKDOWN)
+    type(paper).objects.filter(pk=paper.pk).update(guide_html="<p>stale</p>")
+    assert rerender_all_markdown() >= 1
+    assert fragments.versions(fragments.MARKDOWN) != before
+    unchanged = fragments.versions(fragments.MARKDOWN)
+    assert rerender_all_markdown() == 0
+    assert fragments.versions(fragments.MARKDOWN) == unchanged
