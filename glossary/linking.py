@@ -3,7 +3,8 @@
 The linker is a `core.markdown` post-processor, so it runs when content is
 saved, never per request. When terms change, every stored Markdown field is
 re-rendered once after the transaction commits (or once at the end of a
-`relinking_paused()` block).
+`relinking_paused()` block), and the glossary's cached pages are invalidated
+(`glossary.caching`) both when the terms change and after the re-rendering.
 
 Matching rules: names are compared ignoring case, spaces and hyphens (as
 `core.text.normalize_name` does); the longest name wins; names that begin or
@@ -29,6 +30,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from core.text import nfkc
+from glossary import caching
 
 MIN_KEY_LENGTH = 2
 _REMOVED = set(" \t\n\r\f\v\u00a0\u3000-‐‑‒–—_")
@@ -334,7 +336,10 @@ def relink_all() -> int:
 
     _relinked_generation = _generation
     with transaction.atomic(), pinned_index():
-        return rerender_all_markdown()
+        changed = rerender_all_markdown()
+        # The re-render rewrote term definitions with bulk_update (no signals, no updated_at).
+        caching.content_changed()
+        return changed
 
 
 def _relink_after_commit(generation: int, *, force: bool = False) -> None:
@@ -349,7 +354,8 @@ def terms_changed() -> None:
     global _generation
     _generation += 1
     if _paused.get():
-        return
+        return  # relinking_paused() bumps once at the end
+    caching.content_changed()
     transaction.on_commit(partial(_relink_after_commit, _generation))
 
 
@@ -370,4 +376,5 @@ def relinking_paused() -> Iterator[None]:
         # Content saved while paused was linked against the terms of that moment;
         # only if a term changed since does everything need linking again.
         if depth == 0 and _generation != generation_before:
+            caching.content_changed()
             transaction.on_commit(partial(_relink_after_commit, _generation, force=True))

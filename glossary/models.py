@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Value
+from django.db.models.functions import StrIndex
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -28,6 +29,12 @@ from papers.models import Paper
 HANGUL_INITIALS = "ㄱㄴㄷㄹㅁㅂㅅㅇㅈㅊㅋㅌㅍㅎ"
 LATIN_INITIALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 OTHER_INITIAL = "#"
+# The jump bar, in index order.
+INDEX_INITIALS = (*HANGUL_INITIALS, *LATIN_INITIALS, OTHER_INITIAL)
+# The same backwards: an initial's 1-based position in it (0 when absent, as SQL's
+# STRPOS/INSTR), sorted descending, ranks initials in jump-bar order whatever the
+# database's collation, and anything unknown last.
+_INITIALS_REVERSED = "".join(reversed(INDEX_INITIALS))
 _CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _FOLD = {"ㄲ": "ㄱ", "ㄸ": "ㄷ", "ㅃ": "ㅂ", "ㅆ": "ㅅ", "ㅉ": "ㅈ"}
 SUMMARY_CHARS = 200
@@ -74,15 +81,9 @@ class TermQuerySet(models.QuerySet):
         return self.filter(pk__in=TermName.objects.filter(key__contains=key).values("term_id"))
 
     def in_index_order(self) -> TermQuerySet:
-        """Hangul initials first, then A–Z, then the rest; alphabetical within."""
-        return self.annotate(
-            initial_group=Case(
-                When(initial__in=list(HANGUL_INITIALS), then=Value(0)),
-                When(initial__in=list(LATIN_INITIALS), then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        ).order_by("initial_group", "initial", "sort_name", "pk")
+        """Hangul initials first, then A–Z, then the rest (as the jump bar); alphabetical within."""
+        position = StrIndex(Value(_INITIALS_REVERSED), "initial")
+        return self.annotate(initial_position=position).order_by("-initial_position", "initial", "sort_name", "pk")
 
 
 class Term(RenderedMarkdownModel):

@@ -1,25 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Min, Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.db.models import Count, Min, Prefetch, Q, Window
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.cache import cached_fragments, cached_html, fragment_key
+from core.permissions import is_instructor
 from core.text import nfkc
-from glossary import flashcards
-from glossary.models import HANGUL_INITIALS, LATIN_INITIALS, OTHER_INITIAL, Card, Term
+from glossary import caching, flashcards, index
+from glossary.models import Card, Term
 from papers.models import Paper
 
 SEARCH_MAX_LENGTH = 100
 DECK_PAGE_SIZE = 100
-JUMP_INITIALS = list(HANGUL_INITIALS) + list(LATIN_INITIALS) + [OTHER_INITIAL]
+TERM_TEMPLATE = "glossary/term_detail.html"
 
 
 def _wants_partial(request) -> bool:
@@ -55,32 +60,72 @@ def _next_url(request, default: str) -> str:
 
 @require_GET
 def term_list(request):
+    """One page of the index (or of the search results), mostly from the cache.
+
+    htmx requests (search keystrokes, the paper filter, page links) get only
+    the results; the papers dropdown is built for full pages only.
+    """
     query = nfkc(request.GET.get("q", "")).strip()[:SEARCH_MAX_LENGTH]
     paper_slug = request.GET.get("paper", "").strip()
-    papers = list(Paper.objects.visible_to(request.user).filter(terms__isnull=False).distinct().only("title", "slug"))
-    paper = next((p for p in papers if p.slug == paper_slug), None)
-
-    terms = (
-        Term.objects.search(query)
-        .in_index_order()
-        .only("slug", "name_ko", "name_en", "abbreviation", "summary", "initial")
-    )
-    if paper is not None:
-        terms = terms.filter(papers=paper)
-    terms = list(terms)
-    present = {term.initial for term in terms}
-
+    version = caching.version()
+    choices = index.paper_choices(request.user, version=version) if paper_slug else {}
+    paper = choices.get(paper_slug)
+    filters = index.Filters(query=query, paper=paper, page=index.parse_page(request.GET.get("page")))
+    partial = _wants_partial(request)
+    if partial:
+        names = ["listing"]  # htmx: only the results are swapped
+    elif not query and paper is None:
+        names = ["listing", "intro"]
+    else:
+        # A searched or selected form renders itself; a selected paper also needs its own <option selected>.
+        names = ["listing"] if paper else ["listing", "options"]
+    pieces = index.cached_pieces(filters, names, user=request.user, version=version)
     context = {
         "query": query,
-        "papers": papers,
         "paper": paper,
         "unknown_paper": bool(paper_slug) and paper is None,
-        "terms": terms,
-        "term_count": len(terms),
-        "jump_bar": [(initial, initial in present) for initial in JUMP_INITIALS],
-        "is_filtered": bool(query) or paper is not None,
+        "listing": pieces["listing"],
+        "intro": pieces.get("intro"),
+        "paper_options": pieces.get("options"),
+        "paper_choices": list(choices.values()),
     }
+    if not partial and "intro" not in pieces:
+        # Only a page whose form is rendered here looks at the user (an htmx search need not load it).
+        context["signed_in"] = request.user.is_authenticated
     return _render(request, "glossary/term_list.html", "term-results", context)
+
+
+def _term_pieces(slug: str, *, user, version: str) -> dict[str, SafeString]:
+    """The parts of a term's page that are the same for everyone who may see them (cached).
+
+    "title" and "main" (names and definition) depend on the term only;
+    "more" lists related terms and the papers the visitor may see, which for
+    instructors include drafts; "pk" is the term's id (digits), kept with its
+    HTML so that a cached page needs no term query. Raises Http404 for an
+    unknown slug.
+    """
+    staff = is_instructor(user)
+    parts = {"pk": (), "title": (), "main": (), "more": (int(staff),)}
+
+    def render_missing(names: list[str]) -> list[str]:
+        papers = Paper.objects.visible_to(user).only("title", "slug", "year")
+        terms = Term.objects.only("slug", "name_ko", "name_en", "abbreviation", "aliases", "definition_html")
+        term = get_object_or_404(
+            terms.prefetch_related(Prefetch("related", queryset=_related_terms()), Prefetch("papers", queryset=papers)),
+            slug=slug,
+        )
+        context = {"term": term, "related": list(term.related.all()), "term_papers": list(term.papers.all())}
+        plain = {"pk": str(term.pk), "title": conditional_escape(term.display_name)}
+        return [
+            plain[name] if name in plain else render_to_string(f"{TERM_TEMPLATE}#term-{name}", context)
+            for name in names
+        ]
+
+    names = list(parts)
+    html = cached_fragments(
+        "glossary-term", names, lambda name: (name, version, caching.digest(slug), *parts[name]), render_missing
+    )
+    return dict(zip(names, html, strict=True))
 
 
 def _related_terms():
@@ -89,30 +134,22 @@ def _related_terms():
 
 @require_GET
 def term_detail(request, slug):
-    term = get_object_or_404(
-        Term.objects.prefetch_related(
-            Prefetch("related", queryset=_related_terms()),
-            Prefetch("papers", queryset=Paper.objects.visible_to(request.user).only("title", "slug", "year")),
-        ),
-        slug=slug,
-    )
-    context = {
-        "term": term,
-        "related": list(term.related.all()),
-        "term_papers": list(term.papers.all()),
-        "in_deck": _in_deck(request.user, term),
-    }
-    return render(request, "glossary/term_detail.html", context)
+    pieces = _term_pieces(slug, user=request.user, version=caching.version())
+    term_id = int(pieces["pk"])
+    in_deck = request.user.is_authenticated and Card.objects.filter(user=request.user, term_id=term_id).exists()
+    # The deck button only needs the slug; the rest of the page is cached HTML.
+    context = {"term": {"slug": slug}, "pieces": pieces, "in_deck": in_deck}
+    return render(request, TERM_TEMPLATE, context)
 
 
 @require_GET
 def term_preview(request, slug):
-    term = get_object_or_404(Term.objects.only("slug", "name_ko", "name_en", "abbreviation", "summary"), slug=slug)
-    return render(request, "glossary/term_detail.html#term-preview", {"term": term})
+    def render_preview() -> str:
+        term = get_object_or_404(Term.objects.only("slug", "name_ko", "name_en", "abbreviation", "summary"), slug=slug)
+        return render_to_string(f"{TERM_TEMPLATE}#term-preview", {"term": term})
 
-
-def _in_deck(user, term) -> bool:
-    return user.is_authenticated and Card.objects.filter(user=user, term=term).exists()
+    key = fragment_key("glossary-preview", caching.version(), caching.digest(slug))
+    return HttpResponse(cached_html(key, render_preview))
 
 
 # --- the deck ---------------------------------------------------------------------
@@ -121,7 +158,7 @@ def _in_deck(user, term) -> bool:
 def _deck_button(request, term, *, in_deck: bool):
     if not _wants_partial(request):
         return redirect(_next_url(request, term.get_absolute_url()))
-    response = _render(request, "glossary/term_detail.html", "deck-button", {"term": term, "in_deck": in_deck})
+    response = _render(request, TERM_TEMPLATE, "deck-button", {"term": term, "in_deck": in_deck})
     trigger_client_event(response, "deckChanged")
     return response
 
@@ -206,8 +243,37 @@ def deck(request):
 # --- review ----------------------------------------------------------------------
 
 
-def _review_context(request, card: Card | None, *, now, revealed: bool = False, error: str = "") -> dict:
-    context = {"card": card, "revealed": revealed, "error": error, "counts": _deck_counts(request.user, now)}
+# What an unrevealed card shows of its term: the names (the definition only after "show answer").
+_UNREVEALED_DEFERRED = ("term__definition", "term__definition_html", "term__summary", "term__aliases")
+
+
+def _next_card(user, now) -> tuple[Card | None, dict]:
+    """The first due card (unrevealed) and the deck's counts, in one query.
+
+    The counts are window aggregates over all the learner's cards, so the
+    earliest card carries them even when it is not due yet (then there is
+    no card to review, only counts).
+    """
+    first = (
+        Card.objects.filter(user=user)
+        .select_related("term")
+        .defer(*_UNREVEALED_DEFERRED)
+        .annotate(
+            deck_total=Window(Count("pk")),
+            deck_due_now=Window(Count("pk", filter=Q(due__lte=now))),
+            deck_next_due=Window(Min("due", filter=Q(due__gt=now))),
+        )
+        .order_by("due", "pk")
+        .first()
+    )
+    if first is None:
+        return None, {"total": 0, "due_now": 0, "next_due": None}
+    counts = {"total": first.deck_total, "due_now": first.deck_due_now, "next_due": first.deck_next_due}
+    return (first if first.due <= now else None), counts
+
+
+def _review_context(card: Card | None, counts: dict, *, revealed: bool = False, error: str = "") -> dict:
+    context = {"card": card, "revealed": revealed, "error": error, "counts": counts}
     if card is not None and revealed:
         context["choices"] = [
             (value, label, due)
@@ -220,17 +286,25 @@ def _review_context(request, card: Card | None, *, now, revealed: bool = False, 
     return context
 
 
+def _revealed_context(request, card: Card, *, error: str = "") -> dict:
+    counts = _deck_counts(request.user, timezone.now())
+    return _review_context(card, counts, revealed=True, error=error)
+
+
 @require_GET
 def review(request):
     if not request.user.is_authenticated:
         return _login_redirect(request, reverse("glossary:review"))
-    now = timezone.now()
-    card = Card.objects.filter(user=request.user).due(now).select_related("term").first()
-    return _render(request, "glossary/review.html", "review-card", _review_context(request, card, now=now))
+    card, counts = _next_card(request.user, timezone.now())
+    return _render(request, "glossary/review.html", "review-card", _review_context(card, counts))
 
 
-def _own_card(request, card_id: int) -> Card:
-    return get_object_or_404(Card.objects.select_related("term", "user"), pk=card_id, user=request.user)
+def _own_card(request, card_id: int, *, with_term: bool = True) -> Card:
+    """The learner's own card (404 for anyone else's), with `card.user` set without a query."""
+    cards = Card.objects.select_related("term") if with_term else Card.objects.all()
+    card = get_object_or_404(cards, pk=card_id, user=request.user)
+    card.user = request.user
+    return card
 
 
 @require_GET
@@ -238,15 +312,14 @@ def review_reveal(request, card_id):
     if not request.user.is_authenticated:
         return _login_redirect(request, reverse("glossary:review"))
     card = _own_card(request, card_id)
-    context = _review_context(request, card, now=timezone.now(), revealed=True)
-    return _render(request, "glossary/review.html", "review-card", context)
+    return _render(request, "glossary/review.html", "review-card", _revealed_context(request, card))
 
 
 @require_POST
 def review_rate(request, card_id):
     if not request.user.is_authenticated:
         return _login_redirect(request, reverse("glossary:review"))
-    card = _own_card(request, card_id)
+    card = _own_card(request, card_id, with_term=False)  # the term is only shown again on an error
     try:
         rating = int(request.POST.get("rating", ""))
         if rating not in flashcards.RATINGS:
@@ -254,7 +327,7 @@ def review_rate(request, card_id):
     except ValueError:
         error = _("평가를 1(다시)부터 4(쉬움) 가운데에서 골라 주세요.")
         if _wants_partial(request):
-            context = _review_context(request, card, now=timezone.now(), revealed=True, error=error)
+            context = _revealed_context(request, card, error=error)
             return _render(request, "glossary/review.html", "review-card", context)
         messages.error(request, error)
         return redirect("glossary:review_reveal", card_id=card.pk)
@@ -274,9 +347,8 @@ def review_rate(request, card_id):
     if not _wants_partial(request):
         messages.success(request, status)
         return redirect("glossary:review")
-    now = timezone.now()
-    following = Card.objects.filter(user=request.user).due(now).select_related("term").first()
-    context = _review_context(request, following, now=now)
+    following, counts = _next_card(request.user, timezone.now())
+    context = _review_context(following, counts)
     context["status"] = status
     response = _render(request, "glossary/review.html", "review-card", context)
     trigger_client_event(response, "deckChanged")

@@ -29,6 +29,9 @@ def paper_terms():
     ]
 
 
+HTMX = {"HX-Request": "true"}
+
+
 def rate_url(card):
     return reverse("glossary:review_rate", args=[card.pk])
 
@@ -260,18 +263,44 @@ def test_review_js_maps_keys_1_to_4_and_space():
     assert "[1-4]" in source and 'button[data-rating="' in source and "data-reveal" in source
 
 
+def test_review_counts_come_with_the_next_card(learner_client, learner, paper_terms):
+    flashcards.add_terms(user=learner, terms=[paper_terms[1][0]])  # three cards
+    response = learner_client.get(reverse("glossary:review"))
+    first = response.context["card"]
+    assert response.context["counts"] == {"total": 3, "due_now": 3, "next_due": None}
+
+    response = learner_client.post(rate_url(first), {"rating": "3", "reps": "0"}, headers=HTMX)
+    first.refresh_from_db()
+    following = response.context["card"]
+    assert following is not None and following.pk != first.pk
+    assert response.context["counts"] == {"total": 3, "due_now": 2, "next_due": first.due}
+
+    for card in Card.objects.filter(user=learner).exclude(pk=first.pk):
+        response = learner_client.post(rate_url(card), {"rating": "4", "reps": "0"}, headers=HTMX)
+    assert response.context["card"] is None
+    assert response.context["counts"]["due_now"] == 0
+    assert response.context["counts"]["next_due"] == first.due  # the soonest of the three
+    assert "지금 복습할 카드가 없습니다" in response.content.decode()
+
+
 @pytest.mark.parametrize("count", [30, 3000])
-def test_review_runs_a_fixed_number_of_queries(learner_client, learner, django_assert_max_num_queries, count):
+def test_review_runs_a_fixed_number_of_queries(learner_client, learner, django_assert_num_queries, count):
     terms = make_terms_bulk(count=count)
     flashcards.add_terms(user=learner, terms=terms)
     assert Card.objects.filter(user=learner).count() == count * 3
     card = Card.objects.filter(user=learner).first()
-    with django_assert_max_num_queries(5):
+    learner_client.get("/")  # the signed-in user is cached now
+    # The next card and the deck's counts in one query.
+    with django_assert_num_queries(1):
         assert learner_client.get(reverse("glossary:review")).status_code == 200
-    with django_assert_max_num_queries(5):
-        learner_client.get(reverse("glossary:review_reveal", args=[card.pk]), headers={"HX-Request": "true"})
-    with django_assert_max_num_queries(10):
-        learner_client.post(rate_url(card), {"rating": "3", "reps": "0"}, headers={"HX-Request": "true"})
+    # The card (with its term) and the counts.
+    with django_assert_num_queries(2):
+        learner_client.get(reverse("glossary:review_reveal", args=[card.pk]), headers=HTMX)
+    # The card; the update and the log (in a transaction: 2 more statements); the next card with the counts.
+    with django_assert_num_queries(6):
+        learner_client.post(rate_url(card), {"rating": "3", "reps": "0"}, headers=HTMX)
+    card.refresh_from_db()
+    assert card.reps == 1
 
 
 @pytest.mark.parametrize("count", [30, 3000])

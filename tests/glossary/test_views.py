@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from glossary.index import PAGE_SIZE
 from tests.factories import make_paper, make_term, make_terms_bulk
 
 pytestmark = pytest.mark.django_db
@@ -129,25 +130,113 @@ def test_korean_slug_works(client, db):
     assert client.get(reverse("glossary:term_preview", args=["모멘텀"])).status_code == 200
 
 
+# --- pages of the index --------------------------------------------------------
+
+
+def test_the_index_shows_one_page_at_a_time(client, db):
+    make_terms_bulk(count=PAGE_SIZE * 2 + 50)
+    first = client.get(INDEX).content.decode()
+    assert first.count('class="term-link"') == PAGE_SIZE
+    assert "1 / 3" in first
+    assert 'href="/glossary/?page=2" rel="next"' in first and 'rel="prev"' not in first
+    last = client.get(INDEX, {"page": "3"}).content.decode()
+    assert last.count('class="term-link"') == 50
+    assert 'href="/glossary/?page=2" rel="prev"' in last and 'rel="next"' not in last
+    assert "용어 250개" in last or "250 terms" in last  # the count is of all pages
+
+
+def test_page_links_work_with_htmx_and_without(client, db):
+    make_terms_bulk(count=PAGE_SIZE + 5)
+    html = client.get(INDEX).content.decode()
+    # Without JavaScript the link is a plain link; with htmx it swaps the results only.
+    assert 'href="/glossary/?page=2" rel="next" hx-get="/glossary/?page=2" hx-target="#term-results"' in html
+    response = client.get(INDEX, {"page": "2"}, headers={"HX-Request": "true"})
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="term-results"') and "<html" not in fragment
+    assert fragment.count('class="term-link"') == 5
+    assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "２", "99", "9" * 40, ""])
+def test_bad_page_numbers_give_a_clean_page(client, page):
+    make_terms_bulk(count=PAGE_SIZE + 5)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(INDEX, {"page": page}, headers=headers)
+        assert response.status_code == 200
+        assert response.content.decode().count('class="term-link"') in (PAGE_SIZE, 5)  # the first or the last page
+
+
+def test_the_jump_bar_links_to_the_page_of_each_initial(client, db):
+    make_terms_bulk(count=PAGE_SIZE + 10)  # 대량 용어 …: all under ㄷ
+    make_term(name_en="Zeta", slug="zeta")
+    html = client.get(INDEX).content.decode()
+    assert '<a href="#initial-ㄷ">ㄷ</a>' in html  # on this page
+    assert '<a href="/glossary/?page=2#initial-Z">Z</a>' in html  # on the next one
+    assert '<span class="muted" aria-hidden="true">A</span>' in html
+    page_two = client.get(INDEX, {"page": "2"}).content.decode()
+    assert '<a href="#initial-ㄷ">ㄷ</a>' in page_two and '<a href="#initial-Z">Z</a>' in page_two
+    assert page_two.index('id="initial-ㄷ"') < page_two.index('id="initial-Z"')
+
+
+def test_search_results_are_paginated_and_keep_the_search_in_links(client, db):
+    paper = make_paper(slug="big")
+    make_terms_bulk(count=PAGE_SIZE + 20, paper=paper)
+    make_terms_bulk(count=5, prefix="Other")
+    html = client.get(INDEX, {"q": "bulk term", "paper": "big"}).content.decode()
+    assert html.count('class="term-link"') == PAGE_SIZE
+    assert "?q=bulk+term&amp;paper=big&amp;page=2" in html
+    assert 'value="bulk term"' in html and '<option value="big" selected>' in html
+    html = client.get(INDEX, {"q": "bulk term", "paper": "big", "page": "2"}).content.decode()
+    assert html.count('class="term-link"') == 20
+
+
+# --- query counts: flat from a few terms to many ---------------------------------
+
+
 @pytest.mark.parametrize("count", [30, 3000])
-def test_index_and_search_run_a_fixed_number_of_queries(client, learner, django_assert_max_num_queries, count):
+def test_index_and_search_run_a_fixed_number_of_queries(client, learner, django_assert_num_queries, count):
     paper = make_paper(slug="big")
     make_terms_bulk(count=count, paper=paper)
     client.force_login(learner)
-    with django_assert_max_num_queries(6):
+    client.get("/")  # the signed-in user is cached now
+    # Not cached yet: the page's terms (ids in order), their entries, the papers dropdown.
+    with django_assert_num_queries(3):
         response = client.get(INDEX)
-    assert response.content.decode().count('class="term-link"') == count
-    with django_assert_max_num_queries(6):
+    assert response.content.decode().count('class="term-link"') == min(count, PAGE_SIZE)
+    with django_assert_num_queries(0):
+        client.get(INDEX)
+    # A search that is not cached yet lists its terms; their entries are cached already.
+    with django_assert_num_queries(1):
         client.get(INDEX, {"q": "bulk term", "paper": "big"}, headers={"HX-Request": "true"})
-    with django_assert_max_num_queries(6):
+    with django_assert_num_queries(0):
+        client.get(INDEX, {"q": "bulk term", "paper": "big"}, headers={"HX-Request": "true"})
+    with django_assert_num_queries(1):
         client.get(INDEX, {"q": "대량"})
 
 
+def test_a_cached_htmx_search_needs_no_query_and_no_user(client, learner, django_assert_num_queries):
+    make_terms_bulk(count=30)
+    client.force_login(learner)
+    client.get(INDEX, {"q": "bulk"}, headers={"HX-Request": "true"})
+    with django_assert_num_queries(0):
+        response = client.get(INDEX, {"q": "bulk"}, headers={"HX-Request": "true"})
+    assert response.content.decode().count('class="term-link"') == 30
+
+
 @pytest.mark.parametrize("count", [30, 3000])
-def test_detail_runs_a_fixed_number_of_queries(client, learner, django_assert_max_num_queries, count):
+def test_detail_runs_a_fixed_number_of_queries(client, learner, django_assert_num_queries, count):
     terms = make_terms_bulk(count=count, paper=make_paper())
     term = terms[0]
     term.related.set(terms[1:])
     client.force_login(learner)
-    with django_assert_max_num_queries(7):
+    client.get("/")
+    # The term, its related terms, its papers; and whether it is in the learner's deck.
+    with django_assert_num_queries(4):
         assert client.get(term.get_absolute_url()).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(term.get_absolute_url()).status_code == 200
+    preview = reverse("glossary:term_preview", args=[term.slug])
+    with django_assert_num_queries(1):
+        assert client.get(preview).status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get(preview).status_code == 200
