@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, F, Max, Prefetch, Q, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from markdownx.models import MarkdownxField
 
 from core.models import RenderedMarkdownModel
 from papers.models import Paper
-from quizzes import grading
+from quizzes import grading, sql
 from quizzes.signals import attempt_changed
 
 # Answers saved this long after the deadline still count: the last autosave,
@@ -58,6 +58,11 @@ class InvalidAnswer(AttemptError):
 class NoAttemptsLeft(AttemptError):
     def __init__(self):
         super().__init__(_("허용된 시도 횟수를 모두 사용했습니다."))
+
+
+class NoQuestions(AttemptError):
+    def __init__(self):
+        super().__init__(_("아직 문항이 없는 퀴즈입니다."))
 
 
 @dataclass
@@ -230,7 +235,7 @@ class Question(RenderedMarkdownModel):
 
     @property
     def is_choice(self) -> bool:
-        return self.qtype in (self.Type.SINGLE, self.Type.MULTIPLE, self.Type.TRUE_FALSE)
+        return self.qtype in CHOICE_TYPES
 
     @property
     def is_manually_graded(self) -> bool:
@@ -252,27 +257,35 @@ class Question(RenderedMarkdownModel):
         return [a for a in answers if a.fraction == best]
 
     def clean_answer(self, values: list[str]) -> tuple[str, list[int]]:
-        """Posted values → (text, selected answer ids). Raises InvalidAnswer."""
-        if self.is_choice:
-            try:
-                posted = [int(v) for v in values if str(v).strip()]
-            except ValueError:
-                raise InvalidAnswer(_("선택지를 알아볼 수 없습니다. 페이지를 새로 고치세요.")) from None
-            # One choice only: the last one posted wins.
-            ids = sorted(set(posted)) if self.qtype == self.Type.MULTIPLE else posted[-1:]
-            known = {a.pk for a in self.answers.all()}
-            if not set(ids) <= known:
-                raise InvalidAnswer(_("이 문항에 없는 선택지입니다. 페이지를 새로 고치세요."))
-            return "", ids
-        text = (values[-1] if values else "").replace("\r\n", "\n")
-        limit = MAX_SHORT_ANSWER if self.qtype in (self.Type.SHORT, self.Type.NUMERICAL) else MAX_TEXT_ANSWER
-        if len(text) > limit:
-            raise InvalidAnswer(
-                _("답이 너무 깁니다 (%(length)d자). %(limit)d자 이하로 줄여 주세요.")
-                % {"length": len(text), "limit": limit}
-            )
-        return text, []
+        """Posted values → (text, selected answer ids), checked against the prefetched answers."""
+        choice_ids = {a.pk for a in self.answers.all()} if self.is_choice else set()
+        return clean_answer(self.qtype, values, choice_ids=choice_ids)
 
+
+def clean_answer(qtype: str, values: list[str], *, choice_ids: set[int]) -> tuple[str, list[int]]:
+    """Posted values for a question of `qtype` → (text, selected answer ids). Raises InvalidAnswer.
+
+    `choice_ids` are the ids of the question's choices (for choice types).
+    """
+    if qtype in CHOICE_TYPES:
+        try:
+            posted = [int(v) for v in values if str(v).strip()]
+        except ValueError:
+            raise InvalidAnswer(_("선택지를 알아볼 수 없습니다. 페이지를 새로 고치세요.")) from None
+        # One choice only: the last one posted wins.
+        ids = sorted(set(posted)) if qtype == Question.Type.MULTIPLE else posted[-1:]
+        if not set(ids) <= choice_ids:
+            raise InvalidAnswer(_("이 문항에 없는 선택지입니다. 페이지를 새로 고치세요."))
+        return "", ids
+    text = (values[-1] if values else "").replace("\r\n", "\n")
+    limit = MAX_SHORT_ANSWER if qtype in (Question.Type.SHORT, Question.Type.NUMERICAL) else MAX_TEXT_ANSWER
+    if len(text) > limit:
+        message = _("답이 너무 깁니다 (%(length)d자). %(limit)d자 이하로 줄여 주세요.")
+        raise InvalidAnswer(message % {"length": len(text), "limit": limit})
+    return text, []
+
+
+CHOICE_TYPES = {Question.Type.SINGLE, Question.Type.MULTIPLE, Question.Type.TRUE_FALSE}
 
 TYPE_LABELS = {
     Question.Type.SINGLE: _("단일 선택"),
@@ -425,19 +438,25 @@ class Attempt(models.Model):
         allows one open attempt per learner and quiz, and `(quiz, user,
         number)` is unique, so two concurrent starts cannot both create the
         same next attempt and the allowance is never exceeded.
-        Raises NoAttemptsLeft.
+        Raises NoQuestions, NoAttemptsLeft.
         """
         now = now or timezone.now()
-        mine = cls.objects.filter(quiz=quiz, user=user)
-        mine.close_overdue(now=now)
+        questions = list(quiz.questions.order_by("order", "pk").values_list("pk", "points"))
+        if not questions:
+            raise NoQuestions
         for _try in range(5):
-            current = mine.filter(state=cls.State.IN_PROGRESS).first()
+            # One read of the learner's attempts answers everything: overdue
+            # ones to close, the open one, how many were used, the next number.
+            mine = list(cls.objects.filter(quiz=quiz, user=user).order_by("number"))
+            current = None
+            for attempt in mine:
+                attempt.quiz, attempt.user = quiz, user  # the same rows; saves the signal receivers queries
+                if attempt.is_in_progress and not attempt.close_if_overdue(now=now):
+                    current = attempt
             if current is not None:
                 return current, False
-            used = mine.aggregate(count=Count("pk"), last=Max("number"))
-            if quiz.attempts_allowed and used["count"] >= quiz.attempts_allowed:
+            if quiz.attempts_allowed and len(mine) >= quiz.attempts_allowed:
                 raise NoAttemptsLeft
-            questions = list(quiz.questions.order_by("order", "pk").values_list("pk", "points"))
             order = [pk for pk, _points in questions]
             if quiz.shuffle_questions:
                 random.shuffle(order)
@@ -446,15 +465,16 @@ class Attempt(models.Model):
                     attempt = cls.objects.create(
                         quiz=quiz,
                         user=user,
-                        number=(used["last"] or 0) + 1,
+                        number=max((a.number for a in mine), default=0) + 1,
                         deadline=now + quiz.time_limit if quiz.time_limit else None,
                         question_order=order,
                         max_score=sum((points for _pk, points in questions), Decimal(0)),
                     )
                     Response.objects.bulk_create([Response(attempt=attempt, question_id=pk) for pk in order])
+                    # Inside the transaction: the receivers' writes share its one commit.
+                    attempt_changed.send(sender=cls, attempt=attempt)
             except IntegrityError:
                 continue  # a concurrent request started one first: take theirs
-            attempt_changed.send(sender=cls, attempt=attempt)
             return attempt, True
         raise AttemptError(_("시도를 시작하지 못했습니다. 잠시 후 다시 시도하세요."))
 
@@ -500,6 +520,48 @@ class Attempt(models.Model):
         now = now or timezone.now()
         self.ensure_open(now=now)
         responses = {r.question_id: r for r in self.responses.filter(question_id__in=list(answers)).with_keys()}
+        return self._store(responses, answers, lambda response, values: response.question.clean_answer(values), now)
+
+    def save_response(
+        self,
+        response: Response,
+        *,
+        values: list[str],
+        sequence: int | None = None,
+        qtype: str,
+        choice_ids: set[int],
+        now=None,
+    ) -> Response:
+        """One answer (the autosave), to a response of this attempt loaded without its question.
+
+        The caller knows the question's type and choice ids (the take page's
+        cache has them), so no answer key is read: one conditional UPDATE is
+        the only query. Returns the response as stored now; raises the refusal.
+        """
+        now = now or timezone.now()
+        self.ensure_open(now=now)
+        answers = {response.question_id: (values, sequence)}
+        report = self._store(
+            {response.question_id: response},
+            answers,
+            lambda _response, posted: clean_answer(qtype, posted, choice_ids=choice_ids),
+            now,
+        )
+        if response.question_id in report.errors:
+            raise report.errors[response.question_id]
+        return response
+
+    def save_answer(self, *, question_id: int, values: list[str], sequence: int | None = None, now=None) -> Response:
+        """One question's answer. Raises the refusal; Response.DoesNotExist for a foreign question."""
+        report = self.save_answers({question_id: (values, sequence)}, now=now)
+        if question_id not in report.responses:
+            raise Response.DoesNotExist
+        if question_id in report.errors:
+            raise report.errors[question_id]
+        return report.responses[question_id]
+
+    def _store(self, responses: dict, answers: dict, clean, now) -> SaveReport:
+        """Check the posted answers (`clean(response, values)`) against the loaded responses; write the changes."""
         report = SaveReport(responses=responses)
         changes = []
         for question_id, (values, sequence) in answers.items():
@@ -508,7 +570,7 @@ class Attempt(models.Model):
                 report.errors[question_id] = InvalidAnswer(_("이 시도에 없는 문항입니다."))
                 continue
             try:
-                text, selected = response.question.clean_answer(values)
+                text, selected = clean(response, values)
             except InvalidAnswer as exc:
                 report.errors[question_id] = exc
                 continue
@@ -520,78 +582,101 @@ class Attempt(models.Model):
             changes.append((response, text, selected))
         if not changes:
             return report
-
-        def when(response):
-            return Q(pk=response.pk, sequence=response.sequence)
-
-        Response.objects.filter(pk__in=[r.pk for r, _t, _s in changes], attempt__state=self.State.IN_PROGRESS).update(
-            text=Case(
-                *[When(when(r), then=Value(text)) for r, text, _s in changes],
-                default=F("text"),
-                output_field=models.TextField(),
-            ),
-            selected=Case(
-                *[When(when(r), then=Value(selected, output_field=models.JSONField())) for r, _t, selected in changes],
-                default=F("selected"),
-                output_field=models.JSONField(),
-            ),
-            saved_at=Case(
-                *[When(when(r), then=Value(now)) for r, _t, _s in changes],
-                default=F("saved_at"),
-                output_field=models.DateTimeField(),
-            ),
-            sequence=Case(
-                *[When(when(r), then=F("sequence") + 1) for r, _t, _s in changes],
-                default=F("sequence"),
-                output_field=models.PositiveIntegerField(),
-            ),
-        )
-        stored = dict(Response.objects.filter(pk__in=[r.pk for r, _t, _s in changes]).values_list("pk", "sequence"))
+        written = self._write(changes, now=now)
         refused = False
         for response, text, selected in changes:
-            if stored.get(response.pk) == response.sequence + 1:
+            if response.pk in written:
                 response.text, response.selected, response.saved_at = text, selected, now
                 response.sequence += 1
             else:
                 refused = True
                 report.errors[response.question_id] = StaleAnswer()
         if refused:
-            self.refresh_from_db(fields=["state", "auto_submitted"])
-            if not self.is_in_progress:
-                raise DeadlinePassed if self.auto_submitted else AttemptClosed
+            # Refused because the attempt closed meanwhile, not because another tab saved?
+            self.refresh_from_db(fields=["state", "auto_submitted", "deadline"])
+            self.ensure_open(now=now)
         return report
 
-    def save_answer(self, *, question_id: int, values: list[str], sequence: int | None = None, now=None) -> Response:
-        """One question's answer (the autosave). Raises the refusal; Response.DoesNotExist for a foreign question."""
-        report = self.save_answers({question_id: (values, sequence)}, now=now)
-        if question_id not in report.responses:
-            raise Response.DoesNotExist
-        if question_id in report.errors:
-            raise report.errors[question_id]
-        return report.responses[question_id]
+    def _write(self, changes: list, *, now) -> set[int]:
+        """One conditional UPDATE for all changes; returns the pks of the rows written.
+
+        A row is written only if its sequence is still the one read (no other
+        tab saved since) and the attempt is still open: not submitted, and
+        its deadline (plus grace) not passed.
+        """
+        still_open = sql.attempt_open(now=now, grace=GRACE_PERIOD)
+        if len(changes) == 1:
+            ((response, text, selected),) = changes
+            written = Response.objects.filter(still_open, pk=response.pk, sequence=response.sequence).update(
+                text=text, selected=selected, saved_at=now, sequence=F("sequence") + 1
+            )
+            return {response.pk} if written else set()
+        unchanged_since_read = Q()
+        for response, _text, _selected in changes:
+            unchanged_since_read |= Q(pk=response.pk, sequence=response.sequence)
+        written = Response.objects.filter(still_open, unchanged_since_read).update(
+            text=Case(
+                *[When(pk=r.pk, then=Value(text)) for r, text, _s in changes],
+                default=F("text"),
+                output_field=models.TextField(),
+            ),
+            selected=Case(
+                *[When(pk=r.pk, then=Value(selected, output_field=models.JSONField())) for r, _t, selected in changes],
+                default=F("selected"),
+                output_field=models.JSONField(),
+            ),
+            saved_at=Value(now),
+            sequence=F("sequence") + 1,
+        )
+        if written == len(changes):
+            return {r.pk for r, _t, _s in changes}
+        # Some were refused: which ones? Ours carry this call's time as well as the next number.
+        stored = {
+            pk: (sequence, saved_at)
+            for pk, sequence, saved_at in Response.objects.filter(pk__in=[r.pk for r, _t, _s in changes]).values_list(
+                "pk", "sequence", "saved_at"
+            )
+        }
+        return {r.pk for r, _t, _s in changes if stored.get(r.pk) == (r.sequence + 1, now)}
 
     def submit(self, *, now=None, auto: bool = False) -> bool:
         """Finish and grade. Returns False if it was already submitted.
 
-        The conditional UPDATE decides who grades: of ten simultaneous
-        submits, one changes the row and grades; the others see 0 rows.
+        The answers are graded first; then one conditional UPDATE finishes
+        the attempt with its score and decides who stores the grades: of ten
+        simultaneous submits, one changes the row and writes the response
+        scores; the others see 0 rows and write nothing.
         """
+        if not self.is_in_progress:
+            return False  # a replay: states never go back to in progress
         now = now or timezone.now()
+        responses = list(
+            self.responses.order_by().select_related("question").only(*GRADING_FIELDS, *GRADING_QUESTION_FIELDS)
+        )
+        keys = grading_keys([r.question_id for r in responses])
+        for response in responses:
+            response.apply_grade(keys=keys.get(response.question_id, []))
+        result = grading.score_attempt(items=[(r.score, r.question.points) for r in responses])
+        scored = {
+            "score": result.score,
+            "max_score": result.max_score,
+            "grade": result.grade,
+            "needs_grading": result.needs_grading,
+        }
         with transaction.atomic():
             won = Attempt.objects.filter(pk=self.pk, state=self.State.IN_PROGRESS).update(
-                state=self.State.FINISHED, submitted_at=now, auto_submitted=auto
+                state=self.State.FINISHED, submitted_at=now, auto_submitted=auto, **scored
             )
-            if not won:
-                self.refresh_from_db()
-                return False
-            self.state, self.submitted_at, self.auto_submitted = self.State.FINISHED, now, auto
-            responses = list(Response.objects.filter(attempt=self).with_keys())
-            for response in responses:
-                response.apply_grade()
-            Response.objects.bulk_update(responses, ["fraction", "score", "matched_answer"])
-            self.apply_score(responses)
-            self.save(update_fields=["score", "max_score", "grade", "needs_grading"])
-        attempt_changed.send(sender=Attempt, attempt=self)
+            if won:
+                _store_grades(responses)
+                self.state, self.submitted_at, self.auto_submitted = self.State.FINISHED, now, auto
+                for name, value in scored.items():
+                    setattr(self, name, value)
+                # Inside the transaction: the receivers' writes share its one commit.
+                attempt_changed.send(sender=Attempt, attempt=self)
+        if not won:
+            self.refresh_from_db()
+            return False
         return True
 
     def apply_score(self, responses) -> None:
@@ -612,6 +697,17 @@ class Attempt(models.Model):
             self.responses.all(), key=lambda r: (position.get(r.question_id, len(position)), r.question.order)
         )
 
+    def responses_for_taking(self) -> list[Response]:
+        """The answers so far in this attempt's question order, without their questions (one query).
+
+        The take page has the questions from its cache (quizzes.fragments).
+        """
+        position = {pk: i for i, pk in enumerate(self.question_order or [])}
+        responses = self.responses.order_by().only(
+            "id", "attempt_id", "question_id", "text", "selected", "saved_at", "sequence"
+        )
+        return sorted(responses, key=lambda r: (position.get(r.question_id, len(position)), r.question_id))
+
     @property
     def passed(self) -> bool:
         return self.grade is not None and not self.needs_grading and self.grade >= self.quiz.pass_mark
@@ -628,6 +724,41 @@ class Attempt(models.Model):
         if self.passed:
             return _("통과"), "badge badge-ok"
         return _("통과 못 함"), "badge badge-bad"
+
+
+# What grading a response reads and writes (`Response.apply_grade`), and of its question.
+GRADING_FIELDS = (
+    *("attempt", "question", "text", "selected", "self_rating", "grader"),
+    *("fraction", "score", "matched_answer"),
+)
+GRADING_QUESTION_FIELDS = ("question__qtype", "question__points", "question__case_sensitive")
+
+
+def grading_keys(question_ids) -> dict[int, list[grading.Key]]:
+    """The answer keys of these questions, in order (one query, no model instances)."""
+    keys: dict[int, list[grading.Key]] = {}
+    rows = (
+        Answer.objects.filter(question_id__in=set(question_ids))
+        .order_by("question_id", "order", "pk")
+        .values_list("question_id", "pk", "text", "fraction", "value", "tolerance")
+    )
+    for question_id, pk, text, fraction, value, tolerance in rows:
+        keys.setdefault(question_id, []).append(
+            grading.Key(id=pk, text=text, fraction=fraction, value=value, tolerance=tolerance)
+        )
+    return keys
+
+
+def _store_grades(responses: list[Response]) -> None:
+    """Write the graded responses' fraction, score and matched answer: one UPDATE for all."""
+    if not responses:
+        return
+    # What `bulk_update()` writes, for a fraction of its cost (see quizzes.sql).
+    Response.objects.filter(pk__in=[r.pk for r in responses]).update(
+        fraction=sql.case_by_pk(Response, "fraction", {r.pk: r.fraction for r in responses}),
+        score=sql.case_by_pk(Response, "score", {r.pk: r.score for r in responses}),
+        matched_answer=sql.case_by_pk(Response, "matched_answer", {r.pk: r.matched_answer_id for r in responses}),
+    )
 
 
 class ResponseQuerySet(models.QuerySet):
@@ -693,6 +824,14 @@ class Response(models.Model):
         return RATING_LABELS.get(self.self_rating, "")
 
     @property
+    def saved_time(self) -> str:
+        """When it was last saved, as HH:MM:SS local time ("" if never): the save status shows it.
+
+        The same as `saved_at|time:"H:i:s"`, for a fraction of the cost on a page with many questions.
+        """
+        return timezone.localtime(self.saved_at).strftime("%H:%M:%S") if self.saved_at else ""
+
+    @property
     def text_is_number(self) -> bool:
         return grading.parse_number(self.text) is not None
 
@@ -723,15 +862,18 @@ class Response(models.Model):
     def is_partly_correct(self) -> bool:
         return self.fraction is not None and 0 < self.fraction < 1
 
-    def apply_grade(self) -> None:
-        """Grade against the current key; a grader's mark stands (rescaled to the points)."""
+    def apply_grade(self, *, keys: list[grading.Key] | None = None) -> None:
+        """Grade against the current key; a grader's mark stands (rescaled to the points).
+
+        `keys`: the question's answer key, if loaded apart (by default its prefetched answers).
+        """
         question = self.question
         if self.grader_id is not None and self.fraction is not None:
             self.score = grading.score_for(fraction=self.fraction, points=question.points)
             return
         outcome = grading.grade_response(
             qtype=question.qtype,
-            keys=question.keys(),
+            keys=question.keys() if keys is None else keys,
             selected=self.selected or [],
             text=self.text,
             case_sensitive=question.case_sensitive,

@@ -3,7 +3,8 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from core.permissions import instructor_required, is_instructor
-from quizzes import grading
+from quizzes import fragments, grading
 from quizzes.forms import GradeForm
 from quizzes.gift import export_gift
 from quizzes.models import (
@@ -39,9 +40,9 @@ def _vary(response):
     return response
 
 
-def _own_attempt(request, pk, *, responses: bool = False) -> Attempt:
+def _own_attempt(request, pk, *, responses: bool = False, related: str = "quiz__paper") -> Attempt:
     """The signed-in learner's attempt; anyone else's is a 404 (instructors included)."""
-    queryset = Attempt.objects.select_related("quiz__paper")
+    queryset = Attempt.objects.select_related(related)
     if responses:
         queryset = queryset.with_responses()
     attempt = get_object_or_404(queryset, pk=pk, user=request.user)
@@ -54,16 +55,22 @@ def _own_attempt(request, pk, *, responses: bool = False) -> Attempt:
 
 @require_GET
 def quiz_detail(request, slug):
-    quiz = get_object_or_404(Quiz.objects.visible_to(request.user).select_related("paper"), slug=slug)
+    question_count = (
+        Question.objects.filter(quiz=OuterRef("pk")).order_by().values("quiz").annotate(n=Count("pk")).values("n")
+    )
+    quiz = get_object_or_404(
+        Quiz.objects.visible_to(request.user)
+        .select_related("paper")
+        .annotate(question_count=Coalesce(Subquery(question_count), 0)),
+        slug=slug,
+    )
     context = {
         "quiz": quiz,
-        "question_count": quiz.questions.count(),
+        "question_count": quiz.question_count,
         "can_manage": is_instructor(request.user),
     }
     if request.user.is_authenticated:
-        mine = Attempt.objects.filter(quiz=quiz, user=request.user)
-        mine.close_overdue()
-        attempts = list(mine.select_related("quiz").order_by("number"))
+        attempts = _history(quiz, request.user)
         context.update(
             attempts=attempts,
             open_attempt=next((a for a in attempts if a.is_in_progress), None),
@@ -73,13 +80,19 @@ def quiz_detail(request, slug):
     return render(request, "quizzes/quiz_detail.html", context)
 
 
+def _history(quiz, user) -> list[Attempt]:
+    """The learner's attempts at this quiz by number, overdue ones auto-submitted first (one query)."""
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
+    for attempt in attempts:
+        attempt.quiz, attempt.user = quiz, user  # the same rows; saves the signal receivers queries
+        attempt.close_if_overdue()
+    return attempts
+
+
 @login_required
 @require_POST
 def attempt_start(request, slug):
     quiz = get_object_or_404(Quiz.objects.visible_to(request.user), slug=slug)
-    if not quiz.questions.exists():
-        messages.error(request, _("아직 문항이 없는 퀴즈입니다."))
-        return redirect(quiz)
     try:
         attempt, created = Attempt.start(quiz=quiz, user=request.user)
     except AttemptError as exc:
@@ -94,12 +107,14 @@ def attempt_start(request, slug):
 @require_GET
 def attempt_detail(request, pk):
     """The take page while in progress, the review page once submitted."""
-    attempt = _own_attempt(request, pk, responses=True)
+    attempt = get_object_or_404(Attempt, pk=pk, user=request.user)  # anyone else's is a 404
+    attempt.user = request.user
     if attempt.close_if_overdue():
         messages.warning(request, _("제한 시간이 지나 마감 시각까지 저장된 답으로 자동 제출되었습니다."))
-        attempt = _own_attempt(request, pk, responses=True)
     if attempt.is_in_progress:
         return _vary(_take_page(request, attempt))
+    attempt.quiz = Quiz.objects.select_related("paper").get(pk=attempt.quiz_id)
+    prefetch_related_objects([attempt], Prefetch("responses", queryset=Response.objects.with_keys()))
     if request.htmx and not request.htmx.history_restore_request:
         return _vary(
             render(request, "quizzes/attempt_review.html#attempt-summary", _review_context(attempt, with_items=False))
@@ -108,13 +123,14 @@ def attempt_detail(request, pk):
 
 
 def _take_page(request, attempt):
-    items = attempt.ordered_responses()
+    """Two queries (the attempt, its responses): questions and header come from the cache (quizzes.fragments)."""
+    head, items = fragments.take_page(attempt, attempt.responses_for_taking())
     return render(
         request,
         "quizzes/attempt_take.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz,
+            "head": head,
             "items": items,
             "answered": sum(1 for item in items if item.is_answered),
             "seconds_left": attempt.seconds_left(),
@@ -145,19 +161,34 @@ def _review_context(attempt, *, with_items: bool = True):
 @login_required
 @require_POST
 def attempt_autosave(request, pk, question_id):
-    """One question's answer, as it changes (htmx); returns its "saved" status."""
-    attempt = _own_attempt(request, pk)
+    """One question's answer, as it changes (htmx); returns its "saved" status.
+
+    Two queries: the response with its attempt (the ownership check: 404 for
+    anyone else's attempt or a question not in it), then one conditional
+    UPDATE. The question's type and choices come from the take page's cache.
+    """
+    # `attempt__pk`, not `attempt_id`: an id beyond the column's range is then a 404, not a database error.
+    item = get_object_or_404(
+        Response.objects.select_related("attempt"), attempt__pk=pk, attempt__user=request.user, question__pk=question_id
+    )
+    question = fragments.question_for_saving(question_id)
+    if question is None:
+        raise Http404  # deleted just now
+    item.qtype = question.qtype
+    attempt = item.attempt
+    attempt.user = request.user  # the same row; saves signal receivers a query
     sequence = _int_or_none(request.POST.get(f"seq-{question_id}"))
     error, closed = None, False
     try:
-        item = attempt.save_answer(
-            question_id=question_id, values=request.POST.getlist(f"q-{question_id}"), sequence=sequence
+        attempt.save_response(
+            item,
+            values=request.POST.getlist(f"q-{question_id}"),
+            sequence=sequence,
+            qtype=question.qtype,
+            choice_ids=question.choice_ids,
         )
-    except Response.DoesNotExist:
-        raise Http404 from None
     except AttemptError as exc:
         error, closed = str(exc), isinstance(exc, AttemptClosed)
-        item = get_object_or_404(Response.objects.select_related("question"), attempt=attempt, question_id=question_id)
         if sequence is not None and not closed:
             item.sequence = sequence  # keep the page's number: the learner reloads first
     if not request.htmx:
@@ -227,7 +258,7 @@ def attempt_confirm(request, pk):
 @require_POST
 def attempt_submit(request, pk):
     """Idempotent: a double click or a replay finds the attempt submitted and grades nothing."""
-    attempt = _own_attempt(request, pk)
+    attempt = _own_attempt(request, pk, related="quiz")  # the quiz for the signal receivers
     if attempt.close_if_overdue():
         messages.warning(request, _("제한 시간이 지나 마감 시각까지 저장된 답으로 자동 제출되었습니다."))
     elif attempt.submit():

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from quizzes import grading
@@ -13,6 +14,7 @@ from quizzes.models import (
     DeadlinePassed,
     InvalidAnswer,
     NoAttemptsLeft,
+    NoQuestions,
     Question,
     Response,
     StaleAnswer,
@@ -346,3 +348,92 @@ def test_choice_answers_ignore_blanks_and_reject_garbage(learner):
     assert attempt.save_answer(question_id=multiple.pk, values=[str(i) for i in both * 2]).selected == both
     with pytest.raises(InvalidAnswer):
         attempt.save_answer(question_id=multiple.pk, values=[str(both[0]), "1.5"])
+
+
+# ---------------------------------------------------------------- a write racing the read
+
+
+def _race(monkeypatch, before_write):
+    """Run `before_write()` between an autosave's read and its conditional UPDATE."""
+    original = Attempt._write
+
+    def racing(self, changes, *, now):
+        before_write()
+        return original(self, changes, now=now)
+
+    monkeypatch.setattr(Attempt, "_write", racing)
+
+
+def _save_one(attempt, question_id, values, sequence):
+    response = Response.objects.get(attempt=attempt, question_id=question_id)
+    return attempt.save_response(response, values=values, sequence=sequence, qtype="short", choice_ids=set())
+
+
+def test_another_tab_saving_between_read_and_write_is_refused(learner, monkeypatch):
+    quiz = make_quiz(questions=2, qtype="short")
+    attempt, _created = Attempt.start(quiz=quiz, user=learner)
+    q1, q2 = quiz.questions.order_by("order").values_list("pk", flat=True)
+    _race(
+        monkeypatch,
+        lambda: Response.objects.filter(question_id=q1).update(text="other tab", sequence=F("sequence") + 1),
+    )
+    with pytest.raises(StaleAnswer):
+        _save_one(attempt, q1, ["this tab"], 0)
+    # Several at once: only the one written meanwhile is refused.
+    report = attempt.save_answers({q1: (["again"], 1), q2: (["kept"], 0)})  # the page had 1, another tab saved 2
+    assert set(report.errors) == {q1} and isinstance(report.errors[q1], StaleAnswer)
+    assert dict(Response.objects.filter(attempt=attempt).values_list("question_id", "text")) == {
+        q1: "other tab",
+        q2: "kept",
+    }
+    assert report.responses[q2].sequence == 1
+
+
+def test_a_submit_between_read_and_write_refuses_the_answer(learner, monkeypatch):
+    quiz = make_quiz(questions=1, qtype="short")
+    attempt, _created = Attempt.start(quiz=quiz, user=learner)
+    qid = quiz.questions.get().pk
+    _race(monkeypatch, lambda: Attempt.objects.get(pk=attempt.pk).submit())
+    with pytest.raises(AttemptClosed):
+        _save_one(attempt, qid, ["too late"], 0)
+    assert Response.objects.get(attempt=attempt).text == ""
+
+
+def test_a_deadline_passing_between_read_and_write_refuses_and_auto_submits(learner, monkeypatch):
+    quiz = make_quiz(questions=1, qtype="short", time_limit=timedelta(minutes=5))
+    attempt, _created = Attempt.start(quiz=quiz, user=learner)
+    qid = quiz.questions.get().pk
+    past = timezone.now() - GRACE_PERIOD - timedelta(minutes=1)
+    _race(monkeypatch, lambda: Attempt.objects.filter(pk=attempt.pk).update(deadline=past))
+    with pytest.raises(DeadlinePassed):
+        _save_one(attempt, qid, ["too late"], 0)
+    attempt.refresh_from_db()
+    assert attempt.is_finished and attempt.auto_submitted
+    assert Response.objects.get(attempt=attempt).text == ""
+
+
+def test_start_refuses_a_quiz_without_questions(learner):
+    with pytest.raises(NoQuestions):
+        Attempt.start(quiz=make_quiz(questions=0), user=learner)
+    assert not Attempt.objects.exists()
+
+
+def test_start_closes_an_overdue_attempt_and_starts_the_next(learner, signals):
+    quiz = make_quiz(questions=1, time_limit=timedelta(minutes=5))
+    first, _created = Attempt.start(quiz=quiz, user=learner)
+    Attempt.objects.filter(pk=first.pk).update(deadline=timezone.now() - timedelta(hours=1))
+    second, created = Attempt.start(quiz=quiz, user=learner)
+    first.refresh_from_db()
+    assert created and second.number == 2 and first.is_finished and first.auto_submitted
+    assert [state for _pk, state in signals] == ["in_progress", "finished", "in_progress"]
+
+
+def test_a_replayed_submit_grades_nothing_and_sends_nothing(learner, signals, django_assert_num_queries):
+    attempt, _created = Attempt.start(quiz=make_quiz(questions=2), user=learner)
+    assert attempt.submit()
+    with django_assert_num_queries(0):
+        assert not attempt.submit()
+    stale = Attempt.objects.get(pk=attempt.pk)
+    stale.state = Attempt.State.IN_PROGRESS  # as read before the first submit committed
+    assert not stale.submit() and stale.is_finished
+    assert [state for _pk, state in signals] == ["in_progress", "finished"]

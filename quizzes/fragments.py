@@ -1,0 +1,198 @@
+"""The take page's shared parts from the cache (core.cache's versions and keys).
+
+A question looks the same to every learner who takes it: its text, its
+choices, its inputs. That HTML is rendered once per language and question
+version (`quizzes/_take_question.html`) and kept as a `format_html()` string
+whose fields are where one learner's page differs: the question's number in
+this attempt, the autosave URL and the learner's own answer (its text, the
+`checked` of its choices). `take_page()` fills them in per request, escaped
+by `format_html()`. Nothing of the answer key is loaded to render a
+question, and no learner state is stored.
+
+The template marks the fields as `<!--slot:name-->`; such a comment cannot
+come from content (the Markdown sanitizer strips every HTML comment, and
+escaped text never holds a raw `<`), and every brace of the rendered HTML is
+doubled before the markers become `{name}`.
+
+Next to each question's HTML the cache holds its type (the save status warns
+about numbers) and its choice ids (what an autosave may select), and per quiz
+the page header (quiz and paper titles): the page reads neither questions nor
+quiz nor paper rows.
+
+Invalidation: saving or deleting a question or an answer bumps the
+question's version; a quiz or its paper, the quiz's version
+(`connect_receivers`). Bulk writes without signals (`QuerySet.update`,
+re-rendering all Markdown) must bump them themselves; re-rendering all
+Markdown bumps `MARKDOWN_VERSION`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.db.models.signals import post_delete, post_save
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.html import format_html
+
+from core.cache import FRAGMENT_TIMEOUT, bump_on_commit, fragment_key, versions
+
+# Bumped when every stored Markdown field is rendered again (glossary links changed).
+MARKDOWN_VERSION = "markdown"
+_SLOT = re.compile(r"<!--slot:(\w+)-->")
+_URL_SENTINEL = 987_654_321  # stands for the question id in a reversed autosave URL
+_FORMAT = 3  # of the cached values: part of their keys, so that a change never reads an old shape
+
+
+@dataclass(frozen=True)
+class QuizHead:
+    """What the take page shows of the quiz and its paper."""
+
+    title: str
+    url: str
+    paper_title: str
+
+
+@dataclass(frozen=True)
+class TakeQuestion:
+    """A question as every learner sees it: its HTML (a `format_html()` string), type and choice ids."""
+
+    qtype: str
+    html: str
+    choice_ids: frozenset[int]
+
+
+def question_version(question_id: int) -> str:
+    return f"quizzes.question:{question_id}"
+
+
+def quiz_version(quiz_id: int) -> str:
+    return f"quizzes.quiz:{quiz_id}"
+
+
+def take_page(attempt, items: Sequence) -> tuple[QuizHead, list]:
+    """The quiz header and the responses, each with `qtype` and `question_html` (filled in for this learner)."""
+    head, questions = _parts([item.question_id for item in items], quiz_id=attempt.quiz_id)
+    url_head, url_tail = reverse("quizzes:attempt_autosave", args=[attempt.pk, _URL_SENTINEL]).rsplit(
+        str(_URL_SENTINEL), 1
+    )
+    # A question deleted since the responses were read has no part: it is gone from the attempt too.
+    shown = [item for item in items if item.question_id in questions]
+    for number, item in enumerate(shown, start=1):
+        question = questions[item.question_id]
+        selected = set(item.selected or ())
+        fields = {f"checked_{pk}": " checked" if pk in selected else "" for pk in question.choice_ids}
+        url = f"{url_head}{item.question_id}{url_tail}"
+        item.qtype = question.qtype
+        item.question_html = format_html(question.html, number=number, url=url, text=item.text, **fields)
+    return head, shown
+
+
+def question_for_saving(question_id: int) -> TakeQuestion | None:
+    """The question as its take page shows it: what an autosave checks the posted answer against."""
+    _head, questions = _parts([question_id])
+    return questions.get(question_id)
+
+
+def _parts(question_ids: list[int], *, quiz_id: int | None = None) -> tuple[QuizHead | None, dict]:
+    """The questions' parts by id (and the quiz's header): the versions, then one `get_many` for all.
+
+    Like `core.cache.cached_fragments`, but the values are records, not only
+    HTML. Only the missing parts are read from the database and rendered.
+    """
+    names = [question_version(pk) for pk in question_ids] + [MARKDOWN_VERSION]
+    if quiz_id is not None:
+        names.append(quiz_version(quiz_id))
+    tokens = dict(zip(names, versions(*names), strict=True))
+    question_keys = {
+        fragment_key("quiz-take-question", _FORMAT, pk, tokens[question_version(pk)], tokens[MARKDOWN_VERSION]): pk
+        for pk in question_ids
+    }
+    head_key = None
+    if quiz_id is not None:
+        head_key = fragment_key("quiz-take-head", _FORMAT, quiz_id, tokens[quiz_version(quiz_id)])
+    keys = [*question_keys, *([head_key] if head_key else [])]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        wanted = {question_keys[key]: key for key in missing if key in question_keys}
+        fresh = {wanted[pk]: part for pk, part in _render_questions(list(wanted)).items()}
+        if head_key in missing:
+            fresh[head_key] = _render_head(quiz_id)
+        cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
+        found.update(fresh)
+    return found.get(head_key), {pk: found[key] for key, pk in question_keys.items() if key in found}
+
+
+def _render_head(quiz_id: int) -> QuizHead:
+    from quizzes.models import Quiz
+
+    quiz = Quiz.objects.select_related("paper").only("slug", "title", "paper__title").get(pk=quiz_id)
+    return QuizHead(title=quiz.title, url=quiz.get_absolute_url(), paper_title=quiz.paper.title)
+
+
+def _render_questions(question_ids: list[int]) -> dict[int, TakeQuestion]:
+    from quizzes.models import Answer, Question
+
+    # Only what the page shows: no fractions, feedback or model answers are even read.
+    choices = Answer.objects.order_by("order", "pk").only("id", "question_id", "text_html", "value")
+    questions = (
+        Question.objects.filter(pk__in=question_ids)
+        .order_by()
+        .only("id", "qtype", "points", "text_html")
+        .prefetch_related(Prefetch("answers", queryset=choices))
+    )
+    template = get_template("quizzes/_take_question.html")
+    return {
+        q.pk: TakeQuestion(
+            qtype=q.qtype,
+            html=_format_string(template.render({"question": q})),
+            choice_ids=frozenset(a.pk for a in q.answers.all()) if q.is_choice else frozenset(),
+        )
+        for q in questions
+    }
+
+
+def _format_string(html: str) -> str:
+    """Rendered HTML as a `format_html()` string: braces doubled, each `<!--slot:name-->` made `{name}`."""
+    return _SLOT.sub(r"{\1}", html.replace("{", "{{").replace("}", "}}"))
+
+
+# ---------------------------------------------------------------- invalidation
+
+
+def _question_saved_or_deleted(sender, *, instance, **kwargs) -> None:
+    bump_on_commit(question_version(instance.pk))
+
+
+def _answer_saved_or_deleted(sender, *, instance, **kwargs) -> None:
+    bump_on_commit(question_version(instance.question_id))
+
+
+def _quiz_saved_or_deleted(sender, *, instance, **kwargs) -> None:
+    bump_on_commit(quiz_version(instance.pk))
+
+
+def _paper_saved(sender, *, instance, **kwargs) -> None:
+    """Its title is in the header of its quizzes' take pages."""
+    from quizzes.models import Quiz
+
+    quiz_ids = list(Quiz.objects.filter(paper_id=instance.pk).values_list("pk", flat=True))
+    if quiz_ids:
+        bump_on_commit(*(quiz_version(pk) for pk in quiz_ids))
+
+
+def connect_receivers() -> None:
+    """Called from `QuizzesConfig.ready()`."""
+    from papers.models import Paper
+    from quizzes.models import Answer, Question, Quiz
+
+    for name, signal in (("saved", post_save), ("deleted", post_delete)):
+        signal.connect(_question_saved_or_deleted, sender=Question, dispatch_uid=f"quizzes_fragments_question_{name}")
+        signal.connect(_answer_saved_or_deleted, sender=Answer, dispatch_uid=f"quizzes_fragments_answer_{name}")
+        signal.connect(_quiz_saved_or_deleted, sender=Quiz, dispatch_uid=f"quizzes_fragments_quiz_{name}")
+    post_save.connect(_paper_saved, sender=Paper, dispatch_uid="quizzes_fragments_paper_saved")

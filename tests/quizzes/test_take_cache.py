@@ -1,0 +1,203 @@
+"""The take page's cached questions (quizzes.fragments) and the lean autosave and submit."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from quizzes import fragments
+from quizzes.models import Answer, Attempt, Response
+from tests.factories import make_question, make_quiz
+from tests.quizzes.test_views import HTMX, MARKER, autosave_url, detail_url, keyed_quiz, start
+
+pytestmark = pytest.mark.django_db
+
+
+def take_html(client, attempt, **headers) -> str:
+    response = client.get(detail_url(attempt), headers=headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def fieldsets(html: str) -> list[str]:
+    return re.findall(r'<fieldset id="q-\d+".*?</fieldset>', html, re.DOTALL)
+
+
+def test_a_cached_page_is_the_same_page_and_never_holds_the_answer_key(learner_client):
+    attempt = start(learner_client, keyed_quiz())
+    cold = take_html(learner_client, attempt)
+    warm = take_html(learner_client, attempt)
+    assert fieldsets(warm) == fieldsets(cold) and len(fieldsets(warm)) == 7
+    assert MARKER not in warm and "31415" not in warm and "<!--slot" not in warm
+    # Nothing the cache holds has the key either (what another learner's page is made of).
+    head, parts = fragments._parts(list(attempt.question_order), quiz_id=attempt.quiz_id)
+    assert len(parts) == 7 and not any(MARKER in part.html or "31415" in part.html for part in parts.values())
+
+
+def test_a_cached_page_reads_only_the_attempt_and_its_responses(learner_client, django_assert_max_num_queries):
+    attempt = start(learner_client, make_quiz(questions=12))
+    take_html(learner_client, attempt)  # fills the cache
+    with django_assert_max_num_queries(2):  # the attempt, its responses (session and user are cached)
+        take_html(learner_client, attempt)
+
+
+def test_each_learner_sees_their_own_answers_numbers_and_urls(client, learner, other_learner):
+    quiz = make_quiz(questions=0, shuffle_questions=True)
+    for qtype in ("single", "multiple", "short", "essay"):
+        make_question(quiz=quiz, qtype=qtype)
+    questions = {q.qtype: q for q in quiz.questions.all()}
+    single, multiple = questions["single"], questions["multiple"]
+    mine, _ = Attempt.start(quiz=quiz, user=learner)
+    theirs, _ = Attempt.start(quiz=quiz, user=other_learner)
+    right = {q: q.answers.get(fraction=1).pk for q in (single, multiple)}
+    mine.save_answers(
+        {
+            single.pk: ([str(right[single])], 0),
+            multiple.pk: ([str(right[multiple])], 0),
+            questions["short"].pk: (['"><b>역전파'], 0),
+            questions["essay"].pk: (["</textarea><script>x</script>"], 0),
+        }
+    )
+
+    client.force_login(other_learner)
+    html = take_html(client, theirs)  # fills the cache with the other learner's page
+    assert "checked" not in html and "역전파" not in html
+    client.force_login(learner)
+    html = take_html(client, mine)
+    assert re.search(rf'value="{right[single]}" checked>', html)
+    assert re.search(rf'value="{right[multiple]}" checked>', html)
+    assert html.count(" checked>") == 2
+    assert 'value="&quot;&gt;&lt;b&gt;역전파"' in html
+    assert "&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;</textarea>" in html
+    for number, question_id in enumerate(mine.question_order, start=1):
+        fieldset = next(f for f in fieldsets(html) if f.startswith(f'<fieldset id="q-{question_id}"'))
+        assert f'hx-post="{autosave_url(mine, quiz.questions.get(pk=question_id))}"' in fieldset
+        assert f"{number}번 문항" in fieldset
+    other_attempt = reverse("quizzes:attempt_detail", args=[theirs.pk])
+    assert not any(url.startswith(other_attempt) for url in re.findall(r'hx-post="([^"]+)"', html))
+
+
+def test_editing_a_question_or_its_choices_shows_at_once(learner_client):
+    quiz = make_quiz(questions=1)
+    question = quiz.questions.get()
+    attempt = start(learner_client, quiz)
+    assert "Question 1?" in take_html(learner_client, attempt)
+
+    question.text = "새 **문항** 내용"
+    question.save()
+    html = take_html(learner_client, attempt)
+    assert "새 <strong>문항</strong> 내용" in html and "Question 1?" not in html
+
+    choice = question.answers.get(text="Wrong 1")
+    choice.text = "고친 선택지"
+    choice.save()
+    assert "고친 선택지" in take_html(learner_client, attempt)
+
+    Answer.objects.create(question=question, order=3, text="새 선택지")
+    assert "새 선택지" in take_html(learner_client, attempt)
+    choice.delete()
+    assert "고친 선택지" not in take_html(learner_client, attempt)
+
+
+def test_braces_and_markers_in_content_are_just_text(learner_client):
+    quiz = make_quiz(questions=0)
+    make_question(
+        quiz=quiz,
+        qtype="single",
+        text="집합 {x} 와 }{ 그리고 {number} <!--slot:url-->",
+        answers=[{"text": "{checked_1} {{", "fraction": 1}, {"text": "b", "fraction": 0}],
+    )
+    make_question(quiz=quiz, qtype="short", text="짧은 답 {text}")
+    attempt = start(learner_client, quiz)
+    short = quiz.questions.get(qtype="short")
+    attempt.save_answer(question_id=short.pk, values=["{url} }{ <!--slot:number-->"])
+    html = take_html(learner_client, attempt)
+    assert "집합 {x} 와 }{ 그리고 {number}" in html and "{checked_1} {{" in html and "짧은 답 {text}" in html
+    assert 'value="{url} }{ &lt;!--slot:number--&gt;"' in html
+    assert "<!--slot" not in html and html.count('hx-post="/quizzes/attempts/') == 2
+
+
+def test_renaming_the_quiz_or_its_paper_shows_at_once(learner_client):
+    quiz = make_quiz(questions=1, title="옛 퀴즈")
+    attempt = start(learner_client, quiz)
+    assert "옛 퀴즈" in take_html(learner_client, attempt)
+    quiz.title = "새 퀴즈"
+    quiz.save()
+    assert "새 퀴즈" in take_html(learner_client, attempt)
+    quiz.paper.title = "새 논문 제목"
+    quiz.paper.save()
+    assert "새 논문 제목" in take_html(learner_client, attempt)
+
+
+def test_each_language_has_its_own_cached_questions(learner_client):
+    attempt = start(learner_client, make_quiz(questions=1))
+    assert "1번 문항" in take_html(learner_client, attempt)
+    html = take_html(learner_client, attempt, **{"Accept-Language": "en"})
+    assert "Question 1" in html and "1번 문항" not in html
+
+
+def test_autosave_checks_choices_against_the_current_question(learner_client):
+    quiz = make_quiz(questions=2)
+    first, second = quiz.questions.order_by("order")
+    attempt = start(learner_client, quiz)
+    take_html(learner_client, attempt)  # the questions are cached now
+
+    def save(question, value, sequence):
+        data = {f"q-{question.pk}": value, f"seq-{question.pk}": sequence}
+        return learner_client.post(autosave_url(attempt, question), data, headers=HTMX)
+
+    other_question_choice = second.answers.first().pk
+    response = save(first, other_question_choice, 0)
+    assert response.status_code == 409 and "이 문항에 없는 선택지입니다" in response.content.decode()
+
+    added = Answer.objects.create(question=first, order=3, text="추가된 선택지")
+    assert save(first, added.pk, 0).status_code == 200
+    assert Response.objects.get(attempt=attempt, question=first).selected == [added.pk]
+
+    removed = first.answers.get(text="Wrong 1")
+    removed_pk = removed.pk
+    removed.delete()
+    response = save(first, removed_pk, 1)
+    assert response.status_code == 409 and "이 문항에 없는 선택지입니다" in response.content.decode()
+
+
+def test_autosave_runs_two_queries_and_gives_nothing_away(learner_client, django_assert_max_num_queries):
+    quiz = keyed_quiz()
+    attempt = start(learner_client, quiz)
+    take_html(learner_client, attempt)
+    for question in quiz.questions.all():
+        value = question.answers.first().pk if question.is_choice else "31415.9"
+        with django_assert_max_num_queries(2):  # the response with its attempt, the UPDATE
+            response = learner_client.post(
+                autosave_url(attempt, question), {f"q-{question.pk}": value, f"seq-{question.pk}": 0}, headers=HTMX
+            )
+        html = response.content.decode()
+        assert response.status_code == 200 and "저장됨" in html
+        assert MARKER not in html and "정답" not in html and "fraction" not in html
+
+
+def test_submit_grades_every_type_in_one_write(learner_client, django_assert_max_num_queries):
+    quiz = keyed_quiz()
+    attempt = start(learner_client, quiz)
+    questions = {q.qtype: q for q in quiz.questions.all()}
+    answers = {
+        "single": [str(questions["single"].answers.get(text="alpha").pk)],
+        "multiple": [str(a.pk) for a in questions["multiple"].answers.filter(text__in=["gamma", "eps"])],
+        "truefalse": [str(questions["truefalse"].answers.get(text="거짓").pk)],
+        "short": [f"{MARKER}ANSWER"],
+        "numerical": ["31415.95"],
+        "model": ["내 답"],
+        "essay": [""],
+    }
+    attempt.save_answers({questions[qtype].pk: (values, 0) for qtype, values in answers.items()})
+    with django_assert_max_num_queries(12):
+        learner_client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+    scores = {r.question.qtype: (r.score, r.fraction, r.matched_answer_id) for r in attempt.responses.all()}
+    assert scores["single"] == (1, 1, questions["single"].answers.get(text="alpha").pk)
+    assert scores["multiple"][:2] == (0, 0)  # 0.5 - 1, never below zero
+    assert scores["truefalse"] == (0, 0, questions["truefalse"].answers.get(text="거짓").pk)
+    assert scores["short"][:2] == (1, 1) and scores["short"][2] == questions["short"].answers.get().pk
+    assert scores["numerical"][:2] == (1, 1) and scores["numerical"][2] == questions["numerical"].answers.get().pk
+    assert scores["model"][0] is None and scores["essay"][:2] == (0, 0)
+    attempt.refresh_from_db()
+    assert attempt.is_finished and attempt.score == 3 and attempt.max_score == 7 and attempt.needs_grading
