@@ -20,9 +20,13 @@ them cached under the new version.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache as once
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
@@ -64,8 +68,26 @@ def bump_on_commit(*names: str) -> None:
     transaction.on_commit(lambda: bump(*names))
 
 
+@once
+def release() -> str:
+    """A digest of the code, templates and translations that fragments are rendered with.
+
+    Part of every fragment key, so a deploy that changes a template or a
+    translation never serves HTML cached by the previous release (both can
+    share one Redis while servers roll over). Worked out once per process.
+    """
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    patterns = ("templates/**/*.html", "*/templates/**/*.html", "*/*.py", "*/templatetags/*.py")
+    patterns += ("locale/*/LC_MESSAGES/*.mo",)
+    for path in sorted({p for pattern in patterns for p in root.glob(pattern) if ".venv" not in p.parts}):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def fragment_key(kind: str, *parts) -> str:
-    return ":".join(["frag", kind, get_language() or "-", *(str(part) for part in parts)])
+    return ":".join(["frag", release(), kind, get_language() or "-", *(str(part) for part in parts)])
 
 
 def cached_fragments(

@@ -102,3 +102,19 @@ def test_rerendering_stored_markdown_bumps_the_markdown_version():
     unchanged = fragments.versions(fragments.MARKDOWN)
     assert rerender_all_markdown() == 0
     assert fragments.versions(fragments.MARKDOWN) == unchanged
+
+
+def test_fragment_keys_change_with_the_release(settings, tmp_path):
+    """A deploy that changes a template must not serve HTML cached by the previous release."""
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>one</p>")
+    settings.BASE_DIR = tmp_path
+    fragments.release.cache_clear()
+    try:
+        first = fragments.fragment_key("card", 1)
+        page.write_text("<p>two</p>")
+        fragments.release.cache_clear()
+        assert fragments.fragment_key("card", 1) != first
+    finally:
+        fragments.release.cache_clear()
