@@ -7,6 +7,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
 from papers.models import Category, ChecklistStep, Lesson, MethodStep, Paper
+from papers.signals import catalog_changed
 
 # The editor's live preview posts to markdownx's view, which renders through
 # settings.MARKDOWNX_MARKDOWNIFY_FUNCTION = core.markdown.render_markdown,
@@ -88,6 +89,7 @@ class PaperAdmin(admin.ModelAdmin):
     @admin.action(description=_("선택한 논문 공개하기"), permissions=["change"])
     def publish(self, request, queryset):
         count = queryset.exclude(status=Paper.Status.PUBLISHED).update(status=Paper.Status.PUBLISHED)
+        catalog_changed()  # update() sends no signals
         self.message_user(
             request,
             ngettext("논문 %(count)d편을 공개했습니다.", "논문 %(count)d편을 공개했습니다.", count) % {"count": count},
@@ -96,6 +98,7 @@ class PaperAdmin(admin.ModelAdmin):
     @admin.action(description=_("선택한 논문 비공개(초안)로 돌리기"), permissions=["change"])
     def unpublish(self, request, queryset):
         count = queryset.exclude(status=Paper.Status.DRAFT).update(status=Paper.Status.DRAFT)
+        catalog_changed()  # update() sends no signals
         self.message_user(
             request,
             ngettext("논문 %(count)d편을 초안으로 돌렸습니다.", "논문 %(count)d편을 초안으로 돌렸습니다.", count)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PapersConfig(AppConfig):
     name = "papers"
     verbose_name = _("Papers")
+
+    def ready(self):
+        from papers.signals import connect_cache_invalidation
+
+        connect_cache_invalidation()

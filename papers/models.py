@@ -290,7 +290,8 @@ class Paper(RenderedMarkdownModel):
     def save(self, *args, **kwargs):
         self.normalized_title = normalize_title(self.title)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"normalized_title"}
+            # updated_at too: cached cards are keyed by it (papers.pages).
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"normalized_title", "updated_at"}
         super().save(*args, **kwargs)
 
     def clean(self):
@@ -374,6 +375,10 @@ class Paper(RenderedMarkdownModel):
             for i, step in enumerate(method, start=1)
         ]
         ChecklistStep.objects.bulk_create(steps)
+        if steps:  # bulk_create sends no post_save: the cached pages must learn of the new steps
+            from papers.signals import catalog_changed
+
+            catalog_changed()
         return len(steps)
 
 
@@ -437,16 +442,32 @@ class ChecklistStep(RenderedMarkdownModel):
     def __str__(self):
         return self.title
 
-    def set_done(self, user, done: bool) -> bool:
-        """Tick or untick this step for `user`; idempotent. Returns whether anything changed."""
-        from papers.signals import reading_progress_changed
+    @property
+    def toggle_url(self) -> str:
+        return reverse("papers:step_toggle", args=[self.paper.slug, self.pk])
+
+    def set_done(self, user, done: bool, *, was_done: bool | None = None) -> bool:
+        """Tick or untick this step for `user`; idempotent. Returns whether anything changed.
+
+        `was_done`, when the caller has just read it, spares the read before a
+        tick. Each write is one statement: an insert that ignores an existing
+        tick (two clicks at once cannot fail), or a delete that reports what it
+        deleted. (`QuerySet.delete()` would wrap the same statement in a
+        transaction of its own; nothing cascades from or listens to
+        StepProgress.)
+        """
+        from papers.signals import reading_progress_changed, ticks_changed
 
         if done:
-            _progress, changed = StepProgress.objects.get_or_create(user=user, step=self)
+            if was_done is None:
+                was_done = StepProgress.objects.filter(user=user, step=self).exists()
+            if not was_done:
+                StepProgress.objects.bulk_create([StepProgress(user=user, step=self)], ignore_conflicts=True)
+            changed = not was_done
         else:
-            deleted, _details = StepProgress.objects.filter(user=user, step=self).delete()
-            changed = bool(deleted)
+            changed = StepProgress.objects.filter(user=user, step=self)._raw_delete(StepProgress.objects.db) > 0
         if changed:
+            ticks_changed(user)
             reading_progress_changed.send(sender=Paper, user=user, paper=self.paper)
         return changed
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from papers.models import Paper, StepProgress
+from papers.pages import PAGE_SIZE
 from papers.signals import reading_progress_changed
 from tests.factories import (
     make_category,
@@ -381,3 +382,85 @@ def test_guide_without_reading_method_shows_empty_state(client):
     response = client.get("/guide/")
     assert response.status_code == 200
     assert "읽기 가이드가 아직 준비되지 않았습니다" in response.content.decode()
+
+
+# --- pagination -------------------------------------------------------------
+
+
+def make_many(n, **fields):
+    category = fields.pop("category", None) or make_category(name_ko="많은 분야", slug="many")
+    return [make_paper(title=f"Numbered paper {i:03d}", category=category, order=i, **fields) for i in range(n)]
+
+
+def card_titles(content: str) -> list[str]:
+    return re.findall(r"Numbered paper (\d{3})", content)
+
+
+def test_list_is_paginated_with_plain_links(client):
+    make_many(PAGE_SIZE + 6)
+    content = client.get(LIST_URL).content.decode()
+    assert card_titles(content) == [f"{i:03d}" for i in range(PAGE_SIZE)]
+    assert f"논문 {PAGE_SIZE + 6}편" in content  # the count is the total, not the page's
+    assert '<nav class="pagination"' in content and 'aria-current="page">1</a>' in content
+    assert 'href="/papers/?page=2"' in content and 'rel="next"' in content and 'rel="prev"' not in content
+
+    content = client.get(LIST_URL, {"page": "2"}).content.decode()
+    assert card_titles(content) == [f"{i:03d}" for i in range(PAGE_SIZE, PAGE_SIZE + 6)]
+    assert 'href="/papers/"' in content and 'rel="prev"' in content and 'rel="next"' not in content
+    assert "<html" in content
+
+
+def test_page_links_work_with_htmx_and_keep_the_search(client):
+    nlp = make_category(name_ko="자연어 처리", name_en="NLP", slug="nlp")
+    make_many(PAGE_SIZE + 2, category=nlp)
+    make_paper(title="Numbered paper elsewhere")  # another category: filtered out
+    response = client.get(LIST_URL, {"q": "numbered", "category": "nlp"}, headers=HTMX)
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="paper-results"') and "<html" not in content
+    assert f"조건에 맞는 논문 {PAGE_SIZE + 2}편" in content
+    link = "/papers/?q=numbered&amp;category=nlp&amp;page=2"
+    assert f'href="{link}"' in content and f'hx-get="{link}"' in content
+    assert 'hx-target="#paper-results"' in content and 'hx-push-url="true"' in content
+
+    response = client.get(LIST_URL, {"q": "numbered", "category": "nlp", "page": "2"}, headers=HTMX)
+    content = response.content.decode()
+    assert card_titles(content) == [f"{i:03d}" for i in range(PAGE_SIZE, PAGE_SIZE + 2)]
+    assert "elsewhere" not in content and "HX-Request" in response["Vary"]
+
+
+def test_a_page_keeps_grouping_by_category_with_category_totals(client):
+    first = make_category(name_ko="첫 분야", slug="first", order=1)
+    second = make_category(name_ko="둘째 분야", slug="second", order=2)
+    make_many(PAGE_SIZE - 2, category=first)
+    for i in range(5):
+        make_paper(title=f"Second {i}", category=second, order=i)
+    content = client.get(LIST_URL).content.decode()
+    assert [h.strip() for h in headings(content)] == ["첫 분야", "둘째 분야"]
+    assert content.count('class="paper-card"') == PAGE_SIZE
+    assert "5편" in content  # the second category's total, of which this page shows two
+    content = client.get(LIST_URL, {"page": "2"}).content.decode()
+    assert [h.strip() for h in headings(content)] == ["둘째 분야"]
+    assert content.count('class="paper-card"') == 3
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "", "9999", "99999999999999999999", "２", "1e3"])
+def test_bad_page_numbers_give_a_page_not_an_error(client, page):
+    make_many(PAGE_SIZE + 1)
+    response = client.get(LIST_URL, {"page": page})
+    assert response.status_code == 200
+    titles = card_titles(response.content.decode())
+    assert titles in ([f"{i:03d}" for i in range(PAGE_SIZE)], [f"{PAGE_SIZE:03d}"])
+    if page in ("9999", "99999999999999999999"):
+        assert titles == [f"{PAGE_SIZE:03d}"]  # past the end: the last page
+
+
+def test_progress_on_a_cached_page_follows_the_learner(learner_client, learner):
+    paper = make_paper(title="Cached paper", steps=2)
+    first, second = paper.checklist_steps.all()
+    assert "0 / 2 단계" in learner_client.get(LIST_URL).content.decode()
+    learner_client.post(toggle_url(paper, first), {"done": "1"})
+    content = learner_client.get(LIST_URL).content.decode()
+    assert "1 / 2 단계" in content and "badge badge-warn" in content
+    learner_client.post(toggle_url(paper, second), {"done": "1"})
+    assert "2 / 2 단계" in learner_client.get(LIST_URL).content.decode()
+    assert "2 / 2 단계 완료" in learner_client.get(paper.get_absolute_url()).content.decode()
