@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 HEAT_COLORS = ["#e5e7eb", "#bfe3dd", "#7cc8bd", "#2a9d8f", "#0f766e"]
@@ -62,12 +63,14 @@ def heatmap_svg(*, counts: Mapping[date, int], end: date, weeks: int = 26, id_pr
     for row, label in weekday_labels.items():
         y = top + row * (cell + gap) + cell - 2
         parts.append(f'<text x="0" y="{y}" font-size="10" fill="#5b6472">{escape(label)}</text>')
+    # One translated, escaped tooltip pattern for all ~180 cells (its values are dates and numbers).
+    tip = escape(gettext("%(day)s: 활동 %(count)d회"))
     previous_month = None
     for week in range(weeks):
         column_start = start + timedelta(weeks=week)
+        x = left + week * (cell + gap)
         if column_start.month != previous_month:
             previous_month = column_start.month
-            x = left + week * (cell + gap)
             label = date_format(column_start, "M")  # "11월" / "Nov"
             parts.append(f'<text x="{x}" y="11" font-size="10" fill="#5b6472">{escape(label)}</text>')
         for row in range(7):
@@ -75,12 +78,11 @@ def heatmap_svg(*, counts: Mapping[date, int], end: date, weeks: int = 26, id_pr
             if day > end:
                 break
             n = counts.get(day, 0)
-            x = left + week * (cell + gap)
             y = top + row * (cell + gap)
-            tip = gettext("%(day)s: 활동 %(count)d회") % {"day": day.isoformat(), "count": n}
+            iso = day.isoformat()
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" rx="2" fill="{HEAT_COLORS[_level(n)]}" '
-                f'data-date="{day.isoformat()}" data-count="{n}"><title>{escape(tip)}</title></rect>'
+                f'data-date="{iso}" data-count="{n}"><title>{tip % {"day": iso, "count": n}}</title></rect>'
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -194,6 +196,17 @@ def score_chart_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def score_table_rows(points: Sequence[ScorePoint]) -> SafeString:
+    """The rows of the score chart's table (its text alternative): date, quiz, grade; escaped."""
+    from progress.templatetags.progress_tags import percent
+
+    rows = []
+    for point in points:
+        at = timezone.localtime(point.at)
+        rows.append((at.isoformat(), at.strftime("%Y-%m-%d %H:%M"), point.label, percent(point.grade)))
+    return format_html_join("", '<tr><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td></tr>', rows)
 
 
 def bar_chart_svg(*, bars: Sequence[tuple[str, int]], title: str, id_prefix: str = "bars") -> str:

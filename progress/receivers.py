@@ -7,13 +7,19 @@ breaks the learner's request: `rebuild_progress` can always recompute.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from progress.models import Activity
-from progress.tracking import rebuild_paper_progress, record_activity, refresh_paper_progress
+from progress.tracking import (
+    rebuild_paper_progress,
+    record_activity,
+    record_flashcard_activity,
+    refresh_paper_progress,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,17 +28,33 @@ logger = logging.getLogger(__name__)
 LATE_GRADING_AFTER = timedelta(minutes=10)
 
 
+def _isolated():
+    """A savepoint when the sender is inside a transaction, so that a failure here cannot break it.
+
+    In autocommit mode (how the views send these signals) every statement
+    stands alone and a failed one leaves nothing behind, so no BEGIN/COMMIT
+    round trips are spent.
+    """
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()
+
+
 def _log_completion(user, row) -> None:
     if getattr(row, "became_completed", False):
-        record_activity(user=user, kind=Activity.Kind.COMPLETED, paper=row.paper, merge=False)
+        record_activity(user=user, kind=Activity.Kind.COMPLETED, paper_id=row.paper_id, merge=False)
 
 
 def on_reading_progress_changed(sender, *, user, paper, **kwargs) -> None:
     try:
-        with transaction.atomic():
-            row = refresh_paper_progress(user=user, paper=paper, activity_at=timezone.now())
+        with _isolated():
+            row = refresh_paper_progress(user=user, paper_id=paper.pk, activity_at=timezone.now())
             record_activity(
-                user=user, kind=Activity.Kind.READING, paper=paper, detail=f"{row.steps_done}/{row.steps_total}"
+                user=user,
+                kind=Activity.Kind.READING,
+                paper_id=paper.pk,
+                detail=f"{row.steps_done}/{row.steps_total}",
+                latest=row.latest_activity,
             )
             _log_completion(user, row)
     except Exception:
@@ -46,28 +68,27 @@ def on_attempt_changed(sender, *, attempt, **kwargs) -> None:
     now = timezone.now()
     late = attempt.submitted_at is not None and now - attempt.submitted_at > LATE_GRADING_AFTER
     try:
-        with transaction.atomic():
-            row = refresh_paper_progress(user=user, paper=quiz.paper, activity_at=None if late else now)
+        with _isolated():
+            row = refresh_paper_progress(user=user, paper_id=quiz.paper_id, activity_at=None if late else now)
             if attempt.state == Attempt.State.IN_PROGRESS:
-                record_activity(user=user, kind=Activity.Kind.QUIZ_STARTED, paper=quiz.paper, detail=quiz.title)
+                kind, detail = Activity.Kind.QUIZ_STARTED, quiz.title
             elif attempt.state == Attempt.State.FINISHED:
                 graded = not attempt.needs_grading and attempt.grade is not None
                 detail = f"{quiz.title} · {attempt.grade:.0f}%" if graded else quiz.title
                 kind = Activity.Kind.QUIZ_GRADED if late else Activity.Kind.QUIZ_SUBMITTED
-                record_activity(user=user, kind=kind, paper=quiz.paper, detail=detail)
+            else:
+                kind = None
+            if kind is not None:
+                record_activity(user=user, kind=kind, paper_id=quiz.paper_id, detail=detail, latest=row.latest_activity)
             _log_completion(user, row)
     except Exception:
         logger.exception("progress: could not refresh quiz progress (attempt=%s)", attempt.pk)
 
 
 def on_deck_changed(sender, *, user, **kwargs) -> None:
-    from glossary.models import ReviewLog
-
     try:
-        with transaction.atomic():
-            start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-            reviewed = ReviewLog.objects.filter(user=user, reviewed_at__gte=start).count()
-            record_activity(user=user, kind=Activity.Kind.FLASHCARDS, detail=str(reviewed))
+        with _isolated():
+            record_flashcard_activity(user=user)
     except Exception:
         logger.exception("progress: could not record flashcard activity (user=%s)", user.pk)
 

@@ -8,20 +8,27 @@ detail (so both show the same numbers); `matrix_page` the instructor matrix;
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
+from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
+from core.cache import cached_html, fragment_key, versions
 from papers.models import Category, ChecklistStep, Paper
-from progress import charts
+from progress import catalog, charts
 from progress.models import Activity, PaperProgress, learners_queryset
+from progress.sql import fetch, from_db, instance, to_db
 from quizzes.models import Attempt, Question, Quiz
 
 Status = PaperProgress.Status
@@ -31,12 +38,23 @@ HEATMAP_WEEKS = 26
 RECENT_ACTIVITIES = 12
 SCORE_POINTS = 60
 NEXT_PAPERS = 3
+STARTED_ROWS = 10  # the dashboard's started papers (latest first); every paper is on the paginated list
+PAPERS_PAGE_SIZE = 50
+MAX_PAGE = 10_000  # beyond any real catalog; keeps cache keys bounded
+LEARNER_CACHE_TIMEOUT = 60 * 60
 MATRIX_PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
 NOT_ATTEMPTED = "not attempted"
 
 
 # ---------------------------------------------------------------- learner
+#
+# The learner's dashboard shows what a learner needs first (overall numbers,
+# the papers they have started, what to do next, recent activity, charts);
+# every published paper is on the paginated `learner_papers_page`. Both read
+# the shared catalog from the cache (`progress.catalog`) and a few small
+# per-learner statements written out in SQL (see `progress.sql`); the charts
+# are cached per learner under a key that changes with their activity.
 
 
 @dataclass
@@ -53,16 +71,15 @@ class PaperRow:
     progress: PaperProgress
     quizzes: list[Quiz]
     deck: DeckStats
-    prerequisites: list[Paper]
-    prerequisites_done: bool = True
+    missing_prerequisites: list[Paper] = field(default_factory=list)  # published, not completed yet
 
     @property
     def quiz(self) -> Quiz | None:
         return self.quizzes[0] if self.quizzes else None
 
     @property
-    def missing_prerequisites(self) -> list[Paper]:
-        return [p for p in self.prerequisites if not getattr(p, "is_completed_by_learner", False)]
+    def prerequisites_done(self) -> bool:
+        return not self.missing_prerequisites
 
 
 @dataclass
@@ -89,7 +106,7 @@ class NextSteps:
 
 @dataclass
 class Overview:
-    rows: list[PaperRow]
+    rows: list[PaperRow]  # the dashboard: started papers, latest first; the learner detail: every paper
     categories: list[CategorySummary]
     total: int
     completed: int
@@ -98,14 +115,17 @@ class Overview:
     awaiting: int
     next: NextSteps
     activities: list[Activity]
-    heatmap_svg: str
-    study: charts.StudySummary
-    score_svg: str
-    scores: list[charts.ScorePoint]
+    charts_html: str
 
     @property
     def percent(self) -> int:
         return round(100 * self.completed / self.total) if self.total else 0
+
+
+@dataclass
+class PapersPage:
+    page: Page
+    rows: list[PaperRow]
 
 
 def published_papers() -> QuerySet[Paper]:
@@ -132,160 +152,384 @@ def _published_quizzes(paper_ids: Iterable[int]) -> dict[int, list[Quiz]]:
     return by_paper
 
 
-def _deck_stats(*, user, paper_ids: list[int], now: datetime) -> tuple[dict[int, DeckStats], int, int]:
-    """Per paper: its terms, how many are in the learner's deck, cards, cards due; plus deck totals."""
-    from glossary.models import Card, Term
+class _Stored(NamedTuple):
+    """One stored PaperProgress row of the learner, as read (converted) from the database."""
 
-    stats: dict[int, DeckStats] = defaultdict(DeckStats)
-    term_links = Term.papers.through.objects.filter(paper_id__in=paper_ids)
-    for row in term_links.values("paper_id").annotate(n=Count("term_id", distinct=True)).order_by():
-        stats[row["paper_id"]].terms = row["n"]
-    per_paper = (
-        Card.objects.filter(user=user, term__papers__in=paper_ids)
-        .values("term__papers")
-        .annotate(
-            terms=Count("term", distinct=True),
-            cards=Count("id", distinct=True),
-            due=Count("id", filter=Q(due__lte=now), distinct=True),
-        )
-        .order_by()
-    )
-    for row in per_paper:
-        deck = stats[row["term__papers"]]
-        deck.in_deck, deck.cards, deck.due = row["terms"], row["cards"], row["due"]
-    totals = Card.objects.filter(user=user).aggregate(cards=Count("id"), due=Count("id", filter=Q(due__lte=now)))
-    return stats, totals["cards"] or 0, totals["due"] or 0
+    id: int
+    paper_id: int
+    steps_done: int
+    steps_total: int
+    status: str
+    quiz_state: str
+    quiz_grade: Decimal | None
+    best_grade: Decimal | None
+    attempts_used: int
+    last_activity_at: datetime | None
+    completed_at: datetime | None
+    updated_at: datetime
 
 
-def _activity_days(*, user, start: date) -> dict[date, int]:
-    tz = timezone.get_current_timezone()
-    since = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
-    rows = (
-        Activity.objects.filter(user=user, created_at__gte=since)
-        .exclude(kind__in=[Activity.Kind.QUIZ_GRADED, Activity.Kind.COMPLETED])
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["day"]: row["n"] for row in rows}
+_PROGRESS_SQL = """
+SELECT id, paper_id, steps_done, steps_total, status, quiz_state, quiz_grade, best_grade, attempts_used,
+       last_activity_at, completed_at, updated_at
+FROM progress_paperprogress WHERE user_id = %(user)s
+"""
+
+_DECK_SQL = """
+SELECT tp.paper_id, COUNT(DISTINCT c.term_id), COUNT(DISTINCT c.id),
+       COUNT(DISTINCT CASE WHEN c.due <= %(now)s THEN c.id END)
+FROM glossary_card c JOIN glossary_term_papers tp ON tp.term_id = c.term_id
+WHERE c.user_id = %(user)s
+GROUP BY tp.paper_id
+UNION ALL
+SELECT NULL, 0, COUNT(id), COUNT(CASE WHEN due <= %(now)s THEN 1 END) FROM glossary_card WHERE user_id = %(user)s
+"""
+
+_ACTIVITIES_SQL = """
+SELECT a.id, a.kind, a.paper_id, a.detail, a.created_at, p.title, p.slug
+FROM progress_activity a LEFT JOIN papers_paper p ON p.id = a.paper_id
+WHERE a.user_id = %(user)s
+ORDER BY a.created_at DESC, a.id DESC
+LIMIT %(limit)s
+"""
+
+_NEXT_STEP_SQL = """
+SELECT cs.id, cs."order", cs.title FROM papers_checkliststep cs
+WHERE cs.paper_id = %(paper)s
+  AND NOT EXISTS (SELECT 1 FROM papers_stepprogress sp WHERE sp.step_id = cs.id AND sp.user_id = %(user)s)
+ORDER BY cs."order", cs.id
+LIMIT 1
+"""
+
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _score_points(*, user) -> tuple[list[charts.ScorePoint], Decimal | None]:
-    rows = list(
-        Attempt.objects.filter(user=user, state=Attempt.State.FINISHED, needs_grading=False, grade__isnull=False)
-        .exclude(submitted_at__isnull=True)
-        .order_by("-submitted_at", "-pk")
-        .values("submitted_at", "grade", "quiz__title", "quiz__pass_mark")[:SCORE_POINTS]
-    )
-    rows.reverse()
-    points = [charts.ScorePoint(at=r["submitted_at"], grade=r["grade"], label=r["quiz__title"]) for r in rows]
-    marks = {r["quiz__pass_mark"] for r in rows}
-    return points, (marks.pop() if len(marks) == 1 else None)
-
-
-def learner_overview(*, user, now: datetime | None = None, id_prefix: str = "") -> Overview:
-    """Everything the dashboard shows, in a fixed number of queries."""
-    now = now or timezone.now()
-    papers = list(published_papers())
-    paper_ids = [p.pk for p in papers]
-    by_id = {p.pk: p for p in papers}
-    prereq_links = Paper.prerequisites.through.objects.filter(from_paper_id__in=paper_ids).values_list(
-        "from_paper_id", "to_paper_id"
-    )
-    prerequisites: dict[int, list[Paper]] = defaultdict(list)
-    for paper_id, prereq_id in prereq_links:
-        if prereq_id in by_id:  # a draft prerequisite cannot block a learner
-            prerequisites[paper_id].append(by_id[prereq_id])
-    stored = {row.paper_id: row for row in PaperProgress.objects.filter(user=user, paper_id__in=paper_ids)}
-    quizzes = _published_quizzes(paper_ids)
-    decks, cards_total, cards_due = _deck_stats(user=user, paper_ids=paper_ids, now=now)
-
-    rows: list[PaperRow] = []
-    for paper in papers:
-        progress = stored.get(paper.pk) or PaperProgress(user=user, paper=paper, steps_total=paper.n_steps)
-        progress.paper = paper
-        paper.is_completed_by_learner = progress.status == Status.COMPLETED
+def _stored_progress(user_id: int) -> list[_Stored]:
+    rows = []
+    for row in fetch(_PROGRESS_SQL, {"user": user_id}):
+        stored = _Stored(*row)
         rows.append(
-            PaperRow(
-                paper=paper,
-                progress=progress,
-                quizzes=quizzes.get(paper.pk, []),
-                deck=decks.get(paper.pk, DeckStats()),
-                prerequisites=prerequisites.get(paper.pk, []),
+            stored._replace(
+                quiz_grade=from_db(PaperProgress, "quiz_grade", stored.quiz_grade),
+                best_grade=from_db(PaperProgress, "best_grade", stored.best_grade),
+                last_activity_at=from_db(PaperProgress, "last_activity_at", stored.last_activity_at),
+                completed_at=from_db(PaperProgress, "completed_at", stored.completed_at),
+                updated_at=from_db(PaperProgress, "updated_at", stored.updated_at),
             )
         )
+    return rows
 
-    for row in rows:
-        row.prerequisites_done = not row.missing_prerequisites
 
-    categories: dict[int, CategorySummary] = {}
-    for row in rows:
-        summary = categories.setdefault(row.paper.category_id, CategorySummary(category=row.paper.category))
-        summary.total += 1
-        summary.completed += row.progress.status == Status.COMPLETED
-        summary.started += row.progress.status != Status.NOT_STARTED
+def _recent_activities(user_id: int) -> list[Activity]:
+    activities = []
+    for pk, kind, paper_id, detail, created_at, title, slug in fetch(
+        _ACTIVITIES_SQL, {"user": user_id, "limit": RECENT_ACTIVITIES}
+    ):
+        activity = instance(
+            Activity,
+            id=pk,
+            user_id=user_id,
+            kind=kind,
+            paper_id=paper_id,
+            detail=detail,
+            created_at=from_db(Activity, "created_at", created_at),
+        )
+        activity.paper = instance(Paper, id=paper_id, title=title, slug=slug) if paper_id is not None else None
+        activities.append(activity)
+    return activities
 
-    next_steps = _next_steps(user=user, rows=rows, cards=cards_total, due=cards_due)
 
-    activities = list(
-        Activity.objects.filter(user=user).select_related("paper").order_by("-created_at", "-pk")[:RECENT_ACTIVITIES]
-    )
-    today = timezone.localdate(now)
+class _Learner:
+    """One learner's stored progress over the shared catalog, making rows for the papers a page shows."""
+
+    def __init__(self, user, *, now: datetime):
+        self.user, self.now = user, now
+        self.catalog = catalog.catalog()
+        everything = _stored_progress(user.pk)
+        # Changes whenever a row is written (every refresh and rebuild sets updated_at): part of the charts' key.
+        self.fingerprint = (len(everything), max((s.updated_at for s in everything), default=None))
+        in_catalog = self.catalog.by_id
+        self.stored = {s.paper_id: s for s in everything if s.paper_id in in_catalog}
+        self.completed = {paper_id for paper_id, s in self.stored.items() if s.status == Status.COMPLETED}
+        self._papers: dict[int, Paper] = {}
+        self._rows: dict[int, PaperRow] = {}
+        self.decks: dict[int, DeckStats] = {}
+        self.cards = self.due = 0
+
+    def status(self, paper_id: int) -> str:
+        stored = self.stored.get(paper_id)
+        return stored.status if stored is not None else Status.NOT_STARTED
+
+    def paper(self, paper_id: int) -> Paper:
+        paper = self._papers.get(paper_id)
+        if paper is None:
+            paper = self._papers[paper_id] = self.catalog.paper(self.catalog.by_id[paper_id])
+        return paper
+
+    def prerequisites_done(self, info: catalog.PaperInfo) -> bool:
+        return all(p in self.completed for p in info.prerequisites)
+
+    def progress(self, info: catalog.PaperInfo) -> PaperProgress:
+        stored = self.stored.get(info.id)
+        if stored is None:
+            progress = PaperProgress(user_id=self.user.pk, paper_id=info.id, steps_total=info.steps)
+        else:
+            progress = instance(PaperProgress, user_id=self.user.pk, **stored._asdict())
+        progress.paper = self.paper(info.id)
+        return progress
+
+    def row(self, paper_id: int) -> PaperRow:
+        """The row of one paper (made once per page: the same paper may be listed and suggested)."""
+        row = self._rows.get(paper_id)
+        if row is None:
+            row = self._rows[paper_id] = self._make_row(paper_id)
+        return row
+
+    def _make_row(self, paper_id: int) -> PaperRow:
+        info = self.catalog.by_id[paper_id]
+        terms = self.catalog.term_counts.get(paper_id, 0)
+        deck = self.decks.get(paper_id)
+        return PaperRow(
+            paper=self.paper(paper_id),
+            progress=self.progress(info),
+            quizzes=self.catalog.quizzes(info),
+            deck=DeckStats(terms, deck.in_deck, deck.cards, deck.due) if deck else DeckStats(terms=terms),
+            missing_prerequisites=[self.paper(p) for p in info.prerequisites if p not in self.completed],
+        )
+
+    def read_decks(self) -> None:
+        """Per paper: terms in the deck, cards, cards due; and the deck's totals (one statement)."""
+        from glossary.models import Card
+
+        for paper_id, terms, cards, due in fetch(
+            _DECK_SQL, {"user": self.user.pk, "now": to_db(Card, "due", self.now)}
+        ):
+            if paper_id is None:
+                self.cards, self.due = cards or 0, due or 0
+            else:
+                self.decks[paper_id] = DeckStats(in_deck=terms, cards=cards, due=due)
+
+    def by_recent_activity(self, stored: Iterable[_Stored]) -> list[_Stored]:
+        """Latest activity first; catalog order among equals."""
+        position = self.catalog.position
+        ordered = sorted(stored, key=lambda s: position[s.paper_id])
+        return sorted(ordered, key=lambda s: s.last_activity_at or _NEVER, reverse=True)
+
+    def summary(self) -> dict:
+        totals = self.catalog.category_totals()
+        categories = {
+            c.id: CategorySummary(category=self.catalog.category(c.id), total=totals[c.id])
+            for c in self.catalog.categories
+        }
+        rows = self.stored.values()
+        for s in rows:
+            summary = categories[self.catalog.by_id[s.paper_id].category_id]
+            summary.completed += s.status == Status.COMPLETED
+            summary.started += s.status != Status.NOT_STARTED
+        return {
+            "categories": list(categories.values()),
+            "total": len(self.catalog.papers),
+            "completed": len(self.completed),
+            "read": sum(s.status in (Status.READ, Status.COMPLETED) for s in rows),
+            "started": sum(s.status != Status.NOT_STARTED for s in rows),
+            "awaiting": sum(s.quiz_state == QuizState.AWAITING_GRADING for s in rows),
+        }
+
+    def next_steps(self) -> NextSteps:
+        """Prerequisites first: papers whose prerequisites are completed, started ones first."""
+        by_id = self.catalog.by_id
+        started = self.by_recent_activity(
+            s
+            for s in self.stored.values()
+            if s.status not in (Status.COMPLETED, Status.NOT_STARTED) and self.prerequisites_done(by_id[s.paper_id])
+        )
+        fresh = (
+            info.id
+            for info in self.catalog.papers
+            if self.status(info.id) == Status.NOT_STARTED and self.prerequisites_done(info)
+        )
+        ordered = [s.paper_id for s in started] + list(islice(fresh, NEXT_PAPERS))
+        steps = NextSteps(papers=[self.row(p) for p in ordered[:NEXT_PAPERS]], due_cards=self.due, cards=self.cards)
+
+        reading = next((p for p in ordered if self.status(p) in (Status.NOT_STARTED, Status.READING)), None)
+        if reading is not None:
+            found = fetch(_NEXT_STEP_SQL, {"paper": reading, "user": self.user.pk})
+            if found:
+                pk, order, title = found[0]
+                steps.step = instance(ChecklistStep, id=pk, paper_id=reading, order=order, title=title)
+                steps.step_row = self.row(reading)
+
+        position = self.catalog.position
+
+        def quiz_order(s: _Stored) -> tuple:
+            return s.status != Status.READ, not self.prerequisites_done(by_id[s.paper_id]), position[s.paper_id]
+
+        wants_quiz = sorted(
+            (
+                s
+                for s in self.stored.values()
+                if by_id[s.paper_id].quizzes
+                and s.status in (Status.READ, Status.READING)
+                and s.quiz_state in (QuizState.NONE, QuizState.FAILED, QuizState.IN_PROGRESS)
+            ),
+            key=quiz_order,
+        )
+        steps.quizzes = [self.row(s.paper_id) for s in wants_quiz[:NEXT_PAPERS]]
+        return steps
+
+    def charts_html(self, *, activities: list[Activity], id_prefix: str) -> str:
+        """The study-charts section, cached per learner until their activity or progress changes (or the day)."""
+        today = timezone.localdate(self.now)
+        latest = activities[0] if activities else None
+        count, updated = self.fingerprint
+        key = fragment_key(
+            "progress-charts",
+            self.user.pk,
+            id_prefix or "-",
+            today.isoformat(),
+            timezone.get_current_timezone_name(),
+            count,
+            updated.timestamp() if updated else "-",
+            latest.pk if latest else "-",
+            latest.created_at.timestamp() if latest else "-",
+        )
+        return cached_html(key, lambda: _render_charts(user=self.user, today=today, id_prefix=id_prefix))
+
+
+_CHART_SOURCES_SQL = """
+SELECT 'day', created_at, NULL, NULL, NULL FROM progress_activity
+WHERE user_id = %(user)s AND created_at >= %(since)s AND kind NOT IN (%(graded)s, %(completed)s)
+UNION ALL
+SELECT * FROM (
+    SELECT 'score', a.submitted_at, a.grade, q.title, q.pass_mark
+    FROM quizzes_attempt a JOIN quizzes_quiz q ON q.id = a.quiz_id
+    WHERE a.user_id = %(user)s AND a.state = %(finished)s AND NOT a.needs_grading
+      AND a.grade IS NOT NULL AND a.submitted_at IS NOT NULL
+    ORDER BY a.submitted_at DESC, a.id DESC
+    LIMIT %(points)s
+) scores
+"""
+
+
+def _chart_sources(*, user_id: int, start: date) -> tuple[dict[date, int], list[charts.ScorePoint], Decimal | None]:
+    """Activities per local day since `start`, and the latest graded attempts: one statement.
+
+    Days are counted in Python in the current time zone, as the ORM's
+    TruncDate would, so the statement is the same on every database.
+    """
+    since = timezone.make_aware(datetime.combine(start, datetime.min.time()), timezone.get_current_timezone())
+    params = {
+        "user": user_id,
+        "since": to_db(Activity, "created_at", since),
+        "graded": Activity.Kind.QUIZ_GRADED,
+        "completed": Activity.Kind.COMPLETED,
+        "finished": Attempt.State.FINISHED,
+        "points": SCORE_POINTS,
+    }
+    days: dict[date, int] = defaultdict(int)
+    points, marks = [], set()
+    for kind, at, grade, title, pass_mark in fetch(_CHART_SOURCES_SQL, params):
+        if kind == "day":
+            days[timezone.localdate(from_db(Activity, "created_at", at))] += 1
+        else:
+            grade = from_db(Attempt, "grade", grade)
+            points.append(charts.ScorePoint(at=from_db(Attempt, "submitted_at", at), grade=grade, label=title))
+            marks.add(from_db(Quiz, "pass_mark", pass_mark))
+    points.reverse()  # oldest first
+    return days, points, (marks.pop() if len(marks) == 1 else None)
+
+
+def _render_charts(*, user, today: date, id_prefix: str) -> str:
     start = charts.heatmap_start(end=today, weeks=HEATMAP_WEEKS)
-    days = _activity_days(user=user, start=start)
-    points, pass_mark = _score_points(user=user)
+    days, points, pass_mark = _chart_sources(user_id=user.pk, start=start)
+    context = {
+        "heatmap_svg": charts.heatmap_svg(counts=days, end=today, weeks=HEATMAP_WEEKS, id_prefix=f"{id_prefix}heatmap"),
+        "study": charts.study_summary(counts=days, end=today),
+        "score_svg": charts.score_chart_svg(points=points, pass_mark=pass_mark, id_prefix=f"{id_prefix}scores"),
+        "score_rows": charts.score_table_rows(points),
+    }
+    return render_to_string("progress/study_charts.html", context)
+
+
+def learner_overview(*, user, now: datetime | None = None, id_prefix: str = "", every_paper: bool = False) -> Overview:
+    """What the dashboard shows (or, with `every_paper`, the instructor's learner detail), in a fixed number of queries.
+
+    The dashboard lists the learner's started papers (latest activity first,
+    at most STARTED_ROWS); the learner detail lists every published paper.
+    """
+    learner = _Learner(user, now=now or timezone.now())
+    learner.read_decks()
+    if every_paper:
+        rows = [learner.row(info.id) for info in learner.catalog.papers]
+    else:
+        started = [s for s in learner.stored.values() if s.status != Status.NOT_STARTED]
+        rows = [learner.row(s.paper_id) for s in learner.by_recent_activity(started)[:STARTED_ROWS]]
+    activities = _recent_activities(user.pk)
     return Overview(
         rows=rows,
-        categories=list(categories.values()),
-        total=len(rows),
-        completed=sum(r.progress.status == Status.COMPLETED for r in rows),
-        read=sum(r.progress.status in (Status.READ, Status.COMPLETED) for r in rows),
-        started=sum(r.progress.status != Status.NOT_STARTED for r in rows),
-        awaiting=sum(r.progress.quiz_state == QuizState.AWAITING_GRADING for r in rows),
-        next=next_steps,
+        **learner.summary(),
+        next=learner.next_steps(),
         activities=activities,
-        heatmap_svg=charts.heatmap_svg(counts=days, end=today, weeks=HEATMAP_WEEKS, id_prefix=f"{id_prefix}heatmap"),
-        study=charts.study_summary(counts=days, end=today),
-        score_svg=charts.score_chart_svg(points=points, pass_mark=pass_mark, id_prefix=f"{id_prefix}scores"),
-        scores=points,
+        charts_html=learner.charts_html(activities=activities, id_prefix=id_prefix),
     )
 
 
-def _next_steps(*, user, rows: list[PaperRow], cards: int, due: int) -> NextSteps:
-    """Prerequisites first: papers whose prerequisites are completed, started ones first."""
-    open_rows = [r for r in rows if r.progress.status != Status.COMPLETED and r.prerequisites_done]
-    never = timezone.make_aware(datetime(1970, 1, 1))
-    started = sorted(
-        (r for r in open_rows if r.progress.status != Status.NOT_STARTED),
-        key=lambda r: r.progress.last_activity_at or never,
-        reverse=True,
+_STATE_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM progress_paperprogress WHERE user_id = %(user)s),
+  (SELECT MAX(updated_at) FROM progress_paperprogress WHERE user_id = %(user)s),
+  (SELECT COUNT(*) FROM progress_activity WHERE user_id = %(user)s),
+  (SELECT MAX(created_at) FROM progress_activity WHERE user_id = %(user)s),
+  (SELECT COUNT(*) FROM glossary_card WHERE user_id = %(user)s),
+  (SELECT COUNT(*) FROM glossary_card WHERE user_id = %(user)s AND due <= %(now)s)
+"""
+
+
+def learner_state(*, user_id: int, now: datetime) -> tuple:
+    """A fingerprint of everything a learner's progress pages show about them (one statement).
+
+    It changes whenever one of their progress rows is written (every refresh
+    and rebuild sets `updated_at`; ticks and attempts always refresh), an
+    activity is logged or merged (flashcard reviews log one), a card is
+    added or removed, or a card falls due. What is the same for everyone
+    (papers, quizzes, glossary links) is covered by the catalog's versions.
+    """
+    from glossary.models import Card
+
+    (row,) = fetch(_STATE_SQL, {"user": user_id, "now": to_db(Card, "due", now)})
+    return tuple(str(value) for value in row)  # only compared, never read: the raw text is enough
+
+
+def cached_for_learner(*, user, kind: str, render, parts: Iterable = (), now: datetime | None = None) -> SafeString:
+    """HTML about one learner, cached until their `learner_state` or the shared catalog changes (or the day does).
+
+    One statement and two cache round trips when nothing changed; `render()`
+    (which must not depend on the request: no CSRF token, no nonce) otherwise.
+    """
+    now = now or timezone.now()
+    key = fragment_key(
+        kind,
+        user.pk,
+        *parts,
+        *versions(catalog.CATALOG, catalog.TERMS, catalog.PAPERS),
+        timezone.localdate(now).isoformat(),
+        timezone.get_current_timezone_name(),
+        hashlib.blake2b("|".join(learner_state(user_id=user.pk, now=now)).encode(), digest_size=12).hexdigest(),
     )
-    fresh = [r for r in open_rows if r.progress.status == Status.NOT_STARTED]
-    ordered = started + fresh
-    steps = NextSteps(papers=ordered[:NEXT_PAPERS], due_cards=due, cards=cards)
+    return cached_html(key, render, timeout=LEARNER_CACHE_TIMEOUT)
 
-    reading = next((r for r in ordered if r.progress.status in (Status.NOT_STARTED, Status.READING)), None)
-    if reading is not None:
-        steps.step = (
-            ChecklistStep.objects.filter(paper=reading.paper)
-            .exclude(progress__user=user)
-            .order_by("order", "pk")
-            .only("id", "paper_id", "order", "title")
-            .first()
-        )
-        steps.step_row = reading if steps.step is not None else None
 
-    wants_quiz = [
-        r
-        for r in rows
-        if r.quizzes
-        and r.progress.status in (Status.READ, Status.READING)
-        and r.progress.quiz_state in (QuizState.NONE, QuizState.FAILED, QuizState.IN_PROGRESS)
-    ]
-    wants_quiz.sort(key=lambda r: (r.progress.status != Status.READ, not r.prerequisites_done))
-    steps.quizzes = wants_quiz[:NEXT_PAPERS]
-    return steps
+def page_number(value: str | None) -> int:
+    """A requested page number, bounded (a number past the end shows the last page)."""
+    return min(int(value), MAX_PAGE) if value and value.isdigit() and int(value) > 0 else 1
+
+
+def learner_papers_page(*, user, page_number: str | int | None = 1, now: datetime | None = None) -> PapersPage:
+    """One page of every published paper (catalog order) with the learner's progress on it."""
+    learner = _Learner(user, now=now or timezone.now())
+    page = Paginator(learner.catalog.papers, PAPERS_PAGE_SIZE).get_page(page_number)
+    learner.read_decks()
+    return PapersPage(page=page, rows=[learner.row(info.id) for info in page.object_list])
 
 
 # ---------------------------------------------------------------- instructor

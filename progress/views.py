@@ -4,10 +4,12 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
@@ -16,12 +18,46 @@ from progress import charts, reports
 from progress.forms import MatrixFilterForm
 from quizzes.models import Quiz
 
+PAPER_TABLE = "progress/paper_table.html#paper-table"
+
 
 @require_GET
 @login_required
 def dashboard(request):
-    overview = reports.learner_overview(user=request.user)
-    return render(request, "progress/dashboard.html", {"overview": overview})
+    """The learner's dashboard; its content is cached per learner until their progress changes.
+
+    `overview` is computed only when the content is rendered (or when a test
+    reads it from the response's context).
+    """
+    user = request.user
+    overview = SimpleLazyObject(lambda: reports.learner_overview(user=user))
+    body = reports.cached_for_learner(
+        user=user,
+        kind="progress-dashboard",
+        render=lambda: render_to_string("progress/dashboard_body.html", {"overview": overview}),
+    )
+    return render(request, "progress/dashboard.html", {"body": body, "overview": overview})
+
+
+@require_GET
+@login_required
+def papers(request):
+    """Every published paper with the learner's progress, a page at a time (htmx swaps just the table)."""
+    user = request.user
+    number = reports.page_number(request.GET.get("page"))
+    papers = SimpleLazyObject(lambda: reports.learner_papers_page(user=user, page_number=number))
+    table = reports.cached_for_learner(
+        user=user,
+        kind="progress-papers",
+        parts=[number],
+        render=lambda: render_to_string(PAPER_TABLE, {"rows": papers.rows, "page": papers.page}),
+    )
+    if request.htmx and not request.htmx.boosted:
+        response = HttpResponse(table)
+    else:
+        response = render(request, "progress/papers.html", {"table": table, "papers": papers})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET
@@ -44,7 +80,7 @@ def instructor_matrix(request):
 @instructor_required
 def learner_detail(request, user_id: int):
     learner = get_object_or_404(get_user_model(), pk=user_id)
-    overview = reports.learner_overview(user=learner, id_prefix="learner-")
+    overview = reports.learner_overview(user=learner, id_prefix="learner-", every_paper=True)
     attempts = reports.learner_attempts(user=learner)
     return render(
         request, "progress/learner_detail.html", {"learner": learner, "overview": overview, "attempts": attempts}

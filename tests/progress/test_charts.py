@@ -9,6 +9,7 @@ from progress.charts import (
     heatmap_start,
     heatmap_svg,
     score_chart_svg,
+    score_table_rows,
     study_summary,
 )
 
@@ -63,3 +64,13 @@ def test_bar_chart_escapes_title():
     svg = bar_chart_svg(bars=[("0–10", 1), ("90–100", 4)], title="<grades>")
     assert "&lt;grades&gt;" in svg
     assert svg.count("<rect") == 2
+
+
+def test_score_table_rows_are_escaped_and_in_local_time():
+    at = timezone.make_aware(datetime(2026, 5, 13, 3, 30), timezone.get_fixed_timezone(0))
+    rows = score_table_rows([ScorePoint(at=at, grade=Decimal("72.50"), label='<b>"Quiz"</b>')])
+    local = timezone.localtime(at)
+    assert f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d %H:%M}</time>' in rows
+    assert "&lt;b&gt;&quot;Quiz&quot;&lt;/b&gt;" in rows and "<b>" not in rows
+    assert "<td>72.5%</td>" in rows
+    assert score_table_rows([]) == ""

@@ -39,7 +39,7 @@ def test_flashcards_show_up_in_the_deck_stats_and_activity(learner_client, learn
     terms = [make_term(papers=[paper]) for _ in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
         flashcards.add_terms(user=learner, terms=terms[:1])
-    row = next(r for r in learner_client.get("/dashboard/").context["overview"].rows if r.paper == paper)
+    row = next(r for r in learner_client.get("/dashboard/papers/").context["papers"].rows if r.paper == paper)
     assert (row.deck.terms, row.deck.in_deck) == (2, 1)
     assert row.deck.cards >= 1
     assert Activity.objects.filter(user=learner, kind=Activity.Kind.FLASHCARDS).exists()

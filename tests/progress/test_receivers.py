@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from glossary.signals import deck_changed
-from papers.models import ChecklistStep, Paper
+from papers.models import ChecklistStep, Paper, StepProgress
 from papers.signals import reading_progress_changed
 from progress.models import Activity, PaperProgress
 from quizzes.models import Attempt
@@ -104,7 +104,8 @@ def test_quiz_settings_change_rebuilds_rows_after_commit(learner, django_capture
         quiz.pass_mark = Decimal("75")
         quiz.save()
         quiz.save()
-    assert len(callbacks) == 1  # saved twice, rebuilt once
+    rebuilds = [c for c in callbacks if getattr(c, "progress_paper_id", None) == paper.pk]
+    assert len(rebuilds) == 1  # saved twice, rebuilt once
     row = PaperProgress.objects.get(user=learner)
     assert (row.quiz_state, row.status) == (QuizState.PASSED, Status.COMPLETED)
 
@@ -119,3 +120,56 @@ def test_new_checklist_step_rebuilds_steps_total(learner, django_capture_on_comm
         ChecklistStep.objects.create(paper=paper, order=3, title="Step 3")
     row = PaperProgress.objects.get(user=learner)
     assert (row.steps_done, row.steps_total, row.status) == (2, 3, Status.READING)
+
+
+def _statements(queries) -> list[str]:
+    """The SQL a receiver ran, without the savepoint it takes inside the test's transaction."""
+    return [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+@pytest.mark.django_db
+def test_a_tick_costs_three_statements(learner):
+    """Read everything, write the row, merge the activity; no transaction of its own in autocommit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    paper = make_paper(steps=3)
+    make_quiz(paper=paper)
+    first, second, _third = paper.checklist_steps.all()
+    StepProgress.objects.create(user=learner, step=first)
+    reading_progress_changed.send(sender=Paper, user=learner, paper=paper)
+    StepProgress.objects.create(user=learner, step=second)
+    with CaptureQueriesContext(connection) as queries:
+        reading_progress_changed.send(sender=Paper, user=learner, paper=paper)
+    statements = _statements(queries)
+    assert len(statements) == 3, statements
+    assert statements[1].lstrip().startswith("UPDATE progress_paperprogress")
+    assert statements[2].lstrip().startswith("UPDATE progress_activity")
+    assert Activity.objects.get(user=learner).detail == "2/3"
+
+
+@pytest.mark.django_db
+def test_a_quiz_start_costs_three_statements_and_does_not_load_the_paper(learner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    quiz = make_quiz()
+    attempt = make_progress_attempt(quiz=quiz, user=learner, state="in_progress")
+    attempt = Attempt.objects.select_related("quiz", "user").get(pk=attempt.pk)
+    with CaptureQueriesContext(connection) as queries:
+        attempt_changed.send(sender=Attempt, attempt=attempt)
+    statements = _statements(queries)
+    assert len(statements) == 3, statements  # read, INSERT the row, INSERT the activity
+    assert not any('"papers_paper"' in sql or " papers_paper " in sql for sql in statements)
+    assert Activity.objects.get(user=learner).kind == Activity.Kind.QUIZ_STARTED
+
+
+@pytest.mark.django_db
+def test_receivers_in_a_transaction_use_a_savepoint_so_a_failure_cannot_break_it(learner):
+    """Sent inside the sender's transaction, a failing refresh rolls back its savepoint only."""
+    paper = make_paper()
+    with transaction.atomic():
+        with mock.patch("progress.tracking._write_row", side_effect=RuntimeError("boom")):
+            reading_progress_changed.send(sender=Paper, user=learner, paper=paper)
+        assert PaperProgress.objects.count() == 0  # the transaction is still usable
+    assert not PaperProgress.objects.exists()

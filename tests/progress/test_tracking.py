@@ -10,6 +10,7 @@ from progress.tracking import (
     combine_quiz_results,
     paper_status,
     quiz_result,
+    read_latest_activity,
     rebuild_paper_progress,
     record_activity,
     refresh_paper_progress,
@@ -210,14 +211,53 @@ def test_other_learners_rows_do_not_leak(learner, other_learner):
 
 
 @pytest.mark.django_db
-def test_refresh_uses_a_few_queries(learner, django_assert_max_num_queries):
+def test_refresh_is_one_read_and_one_write(learner, django_assert_num_queries):
     paper = make_paper(steps=7)
     quiz = make_quiz(paper=paper)
+    make_quiz(paper=paper)  # a second quiz, not tried yet
     tick_steps(user=learner, paper=paper, count=4)
     for grade in (10, 20, 30):
         make_progress_attempt(quiz=quiz, user=learner, grade=grade)
-    with django_assert_max_num_queries(8):
-        refresh_paper_progress(user=learner, paper=paper)
+    with django_assert_num_queries(2):  # INSERT for a new row
+        first = refresh_paper_progress(user=learner, paper=paper)
+    with django_assert_num_queries(2):  # UPDATE of the stored one
+        again = refresh_paper_progress(user_id=learner.pk, paper_id=paper.pk)
+    assert again.pk == first.pk
+    assert (again.steps_done, again.steps_total, again.attempts_used) == (4, 7, 3)
+    assert again.quiz_state == QuizState.FAILED  # one quiz failed (the one that needs attention), one not tried
+    assert again.quiz_grade == Decimal("30.00")
+
+
+@pytest.mark.django_db
+def test_refresh_reads_again_when_the_row_changed_since_its_read(learner, monkeypatch):
+    """The compare-and-set: a write based on a stale read is refused, and the refresh starts over."""
+    from progress import tracking
+
+    paper = make_paper(steps=2)
+    refresh_paper_progress(user=learner, paper=paper)
+    tick_steps(user=learner, paper=paper, count=1)
+    original, reads = tracking._read_sources, []
+
+    def read_then_someone_else_writes(**kwargs):
+        sources = original(**kwargs)
+        reads.append(sources)
+        if len(reads) == 1:  # another request writes the row between our read and our write
+            PaperProgress.objects.filter(user=learner, paper=paper).update(updated_at=timezone.now())
+        return sources
+
+    monkeypatch.setattr(tracking, "_read_sources", read_then_someone_else_writes)
+    row = refresh_paper_progress(user=learner, paper=paper)
+    assert len(reads) == 2
+    assert row.steps_done == PaperProgress.objects.get(user=learner, paper=paper).steps_done == 1
+
+
+@pytest.mark.django_db
+def test_refresh_of_a_paper_without_quiz_or_steps(learner):
+    paper = make_paper(steps=0)
+    row = refresh_paper_progress(user=learner, paper=paper, activity_at=timezone.now())
+    assert (row.status, row.quiz_state, row.steps_total) == (Status.NOT_STARTED, QuizState.NONE, 0)
+    stored = PaperProgress.objects.get(user=learner, paper=paper)
+    assert stored.last_activity_at == row.last_activity_at
 
 
 @pytest.mark.django_db
@@ -273,3 +313,17 @@ def test_record_activity_merges_a_quick_repeat():
     assert Activity.objects.count() == 2
     record_activity(user=user, kind=Activity.Kind.FLASHCARDS, detail="4")
     assert Activity.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_record_activity_merges_only_into_the_activity_it_read():
+    """A merge is a conditional UPDATE: if the latest activity changed since it was read, log a new one."""
+    user = make_user()
+    paper = make_paper()
+    first = record_activity(user=user, kind=Activity.Kind.READING, paper=paper, detail="1/3")
+    latest = read_latest_activity(user_id=user.pk)
+    assert (latest.pk, latest.kind, latest.paper_id) == (first.pk, Activity.Kind.READING, paper.pk)
+    record_activity(user=user, kind=Activity.Kind.READING, paper=paper, detail="2/3")  # moves created_at
+    stale = record_activity(user=user, kind=Activity.Kind.READING, paper=paper, detail="3/3", latest=latest)
+    assert stale.pk != first.pk
+    assert list(Activity.objects.order_by("pk").values_list("detail", flat=True)) == ["2/3", "3/3"]
