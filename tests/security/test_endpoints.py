@@ -113,6 +113,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "glossary:deck_add_paper": Endpoint(post=REDIRECT, kwargs=lambda w: {"slug": w.paper.slug}),
     # progress
     "progress:dashboard": Endpoint(get=SIGNED_IN),
+    "progress:papers": Endpoint(get=SIGNED_IN),
     "progress:instructor_matrix": Endpoint(get=INSTRUCTOR),
     "progress:learner_detail": Endpoint(get=INSTRUCTOR, kwargs=lambda w: {"user_id": w.learner.pk}),
     "progress:quiz_stats": Endpoint(get=INSTRUCTOR, kwargs=lambda w: {"slug": w.keyed_quiz.slug}),
