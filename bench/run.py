@@ -280,6 +280,11 @@ def check_targets(results: dict, counts_small: dict, counts_large: dict, classro
     bare = results.get("bare", {}).get("tags", {}).get("bare")
     for name, run_ in results.items():
         if name == "mixed":
+            mixed_errors = sum(t["errors"] for t in run_["tags"].values()) + run_["socket_errors"]
+            if mixed_errors:
+                missed.append(f"mixed run: {mixed_errors} errors (e.g. {', '.join(run_['error_samples'][:2])})")
+            if run_["replayed"]:
+                missed.append(f"mixed run: ran out of prepared rows ({run_['replayed']} requests replayed)")
             continue
         endpoint = BY_NAME[name]
         f = run_["tags"].get(name)
