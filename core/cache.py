@@ -21,7 +21,10 @@ them cached under the new version.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache as once
 from pathlib import Path
@@ -105,7 +108,12 @@ def cached_fragments(
     returns their HTML in the same order.
     """
     keys = [fragment_key(kind, *key_parts(item)) for item in items]
-    found = cache.get_many(keys) if keys else {}
+    found = _local.get_many(keys)
+    wanted = [key for key in keys if key not in found]
+    if wanted:
+        shared = cache.get_many(wanted)
+        _local.set_many(shared, timeout)
+        found.update(shared)
     missing = [(i, item) for i, (key, item) in enumerate(zip(keys, items, strict=True)) if key not in found]
     html = [found.get(key) for key in keys]
     if missing:
@@ -115,14 +123,75 @@ def cached_fragments(
             html[i] = text
             fresh[keys[i]] = text
         cache.set_many(fresh, timeout=timeout)
+        _local.set_many(fresh, timeout)
     # Only our own rendered templates are stored, so the text is as safe as when it was rendered.
     return [mark_safe(text) for text in html]  # noqa: S308
 
 
 def cached_html(key: str, render: Callable[[], str], *, timeout: int = FRAGMENT_TIMEOUT) -> SafeString:
     """One fragment under a full key from `fragment_key`."""
-    html = cache.get(key)
+    html = _local.get_many([key]).get(key)
     if html is None:
-        html = render()
-        cache.set(key, html, timeout=timeout)
+        html = cache.get(key)
+        if html is None:
+            html = render()
+            cache.set(key, html, timeout=timeout)
+        _local.set_many({key: html}, timeout)
     return mark_safe(html)  # noqa: S308 (our own rendered template, see cached_fragments)
+
+
+class _LocalFragments:
+    """A small per-process copy of recently used fragments, in front of the shared cache.
+
+    Fragment keys name the versions and the release they were rendered for,
+    so the HTML under a key never changes: a copy can be kept in the process
+    without asking Redis again. Bumping a version simply stops using the old
+    keys. Entries also expire after LOCAL_TIMEOUT (or the fragment's own
+    shorter timeout), so fragments cached for a limited time stay limited,
+    and the least recently used go first beyond LOCAL_MAX_ENTRIES.
+    """
+
+    LOCAL_TIMEOUT = 60.0
+    LOCAL_MAX_ENTRIES = 4000
+
+    def __init__(self):
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        now = time.monotonic()
+        found = {}
+        with self._lock:
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is None:
+                    continue
+                if entry[0] < now:
+                    del self._entries[key]
+                    continue
+                self._entries.move_to_end(key)
+                found[key] = entry[1]
+        return found
+
+    def set_many(self, items: dict[str, str], timeout) -> None:
+        if not items:
+            return
+        expires = time.monotonic() + min(self.LOCAL_TIMEOUT, timeout or self.LOCAL_TIMEOUT)
+        with self._lock:
+            for key, html in items.items():
+                self._entries[key] = (expires, html)
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.LOCAL_MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_local = _LocalFragments()
+
+
+def clear_local() -> None:
+    """Forget this process's copies (tests, after clearing the shared cache)."""
+    _local.clear()

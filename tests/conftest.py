@@ -14,9 +14,13 @@ def _fast_test_settings(settings):
 def _clear_cache():
     from django.core.cache import cache
 
+    from core.cache import clear_local
+
     cache.clear()
+    clear_local()
     yield
     cache.clear()
+    clear_local()
 
 
 @pytest.fixture

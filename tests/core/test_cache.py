@@ -118,3 +118,32 @@ def test_fragment_keys_change_with_the_release(settings, tmp_path):
         assert fragments.fragment_key("card", 1) != first
     finally:
         fragments.release.cache_clear()
+
+
+def test_fragments_are_served_from_the_process_copy_until_it_expires(monkeypatch):
+    rendered = []
+
+    def render(items):
+        rendered.extend(items)
+        return [f"<i>{item}</i>" for item in items]
+
+    fragments.cached_fragments("local", [1], lambda i: [i], render)
+    cache.clear()  # the shared copy is gone; the process still has it
+    assert fragments.cached_fragments("local", [1], lambda i: [i], render) == ["<i>1</i>"]
+    assert rendered == [1]
+    monkeypatch.setattr(fragments._LocalFragments, "LOCAL_TIMEOUT", -1.0)
+    fragments.clear_local()
+    fragments.cached_fragments("local", [2], lambda i: [i], render)  # stored already expired
+    cache.clear()
+    fragments.cached_fragments("local", [2], lambda i: [i], render)
+    assert rendered == [1, 2, 2]
+
+
+def test_the_process_copy_keeps_only_the_most_recent(monkeypatch):
+    monkeypatch.setattr(fragments._LocalFragments, "LOCAL_MAX_ENTRIES", 2)
+    fragments.clear_local()
+    for n in (1, 2, 3):
+        fragments.cached_html(fragments.fragment_key("lru", n), lambda n=n: str(n))
+    cache.clear()
+    assert fragments.cached_html(fragments.fragment_key("lru", 3), lambda: "new") == "3"
+    assert fragments.cached_html(fragments.fragment_key("lru", 1), lambda: "new") == "new"
