@@ -468,21 +468,9 @@ def rebuild_paper_progress(*, paper: Paper, user_ids: Iterable[int] | None = Non
         )
         row.updated_at = timezone.now()
         (to_update if row.pk else to_create).append(row)
-    fields = [
-        "steps_done",
-        "steps_total",
-        "status",
-        "quiz_state",
-        "quiz_grade",
-        "best_grade",
-        "attempts_used",
-        "last_activity_at",
-        "completed_at",
-        "updated_at",
-    ]
     with transaction.atomic():
         PaperProgress.objects.bulk_create(to_create, batch_size=500)
-        PaperProgress.objects.bulk_update(to_update, fields, batch_size=500)
+        PaperProgress.objects.bulk_update(to_update, _ROW_FIELDS, batch_size=500)
     return len(to_create) + len(to_update)
 
 
