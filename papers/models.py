@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
@@ -179,31 +177,6 @@ class PaperQuerySet(models.QuerySet):
             qs = qs.filter(condition)
         return qs
 
-    def with_step_counts(self, user=None):
-        """Annotate `steps_total` and, for a signed-in user, `steps_done`.
-
-        Subqueries rather than joins, so that rows do not multiply with the
-        number of learners.
-        """
-        total = (
-            ChecklistStep.objects.filter(paper=OuterRef("pk"))
-            .order_by()
-            .values("paper")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        qs = self.annotate(steps_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)))
-        if user is not None and user.is_authenticated:
-            done = (
-                StepProgress.objects.filter(user=user, step__paper=OuterRef("pk"))
-                .order_by()
-                .values("step__paper")
-                .annotate(n=Count("pk"))
-                .values("n")
-            )
-            qs = qs.annotate(steps_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)))
-        return qs
-
 
 class Paper(RenderedMarkdownModel):
     class Status(models.TextChoices):
@@ -307,28 +280,6 @@ class Paper(RenderedMarkdownModel):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    @property
-    def reading_status(self) -> ReadingStatus:
-        """Needs `with_step_counts(user)` (or `checklist_for`) to have set the counts."""
-        return ReadingStatus.from_counts(getattr(self, "steps_done", 0) or 0, getattr(self, "steps_total", 0) or 0)
-
-    @property
-    def progress_percent(self) -> int:
-        total = getattr(self, "steps_total", 0) or 0
-        return round(100 * (getattr(self, "steps_done", 0) or 0) / total) if total else 0
-
-    def checklist_for(self, user) -> Checklist:
-        """The checklist with the user's ticks (uses prefetched steps when present)."""
-        steps = list(self.checklist_steps.all())
-        done_ids: set[int] = set()
-        if user is not None and user.is_authenticated and steps:
-            done_ids = set(StepProgress.objects.filter(user=user, step__paper=self).values_list("step_id", flat=True))
-        for step in steps:
-            step.done = step.pk in done_ids
-        self.steps_total = len(steps)
-        self.steps_done = sum(step.done for step in steps)
-        return Checklist(paper=self, steps=steps, done=self.steps_done, total=self.steps_total)
-
     def get_bibtex(self) -> str:
         if self.bibtex.strip():
             return self.bibtex.strip()
@@ -405,22 +356,6 @@ def generate_bibtex(paper: Paper) -> str:
         fields.append(("url", paper.paper_url.strip()))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@{kind}{{{key},\n{body}\n}}"
-
-
-@dataclass
-class Checklist:
-    paper: Paper
-    steps: list[ChecklistStep]
-    done: int
-    total: int
-
-    @property
-    def status(self) -> ReadingStatus:
-        return ReadingStatus.from_counts(self.done, self.total)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 class ChecklistStep(RenderedMarkdownModel):

@@ -2,7 +2,7 @@ import pytest
 
 from papers.models import ChecklistStep, Paper, ReadingStatus, StepProgress, generate_bibtex
 from papers.signals import reading_progress_changed
-from tests.factories import make_category, make_paper, make_reading_method, tick_steps
+from tests.factories import make_category, make_paper, make_reading_method
 
 pytestmark = pytest.mark.django_db
 
@@ -139,22 +139,6 @@ def test_reading_status_from_counts():
     assert ReadingStatus.from_counts(0, 0) == ReadingStatus.NOT_STARTED
 
 
-def test_step_counts_per_user(learner, other_learner):
-    a = make_paper(slug="a", steps=4)
-    b = make_paper(slug="b", steps=2)
-    make_paper(slug="c", steps=0)
-    tick_steps(user=learner, paper=a, count=1)
-    tick_steps(user=learner, paper=b)
-    tick_steps(user=other_learner, paper=a)
-    rows = {p.slug: p for p in Paper.objects.with_step_counts(learner)}
-    assert (rows["a"].steps_done, rows["a"].steps_total, rows["a"].reading_status) == (1, 4, ReadingStatus.READING)
-    assert (rows["b"].steps_done, rows["b"].steps_total, rows["b"].reading_status) == (2, 2, ReadingStatus.READ)
-    assert (rows["c"].steps_done, rows["c"].steps_total, rows["c"].reading_status) == (0, 0, ReadingStatus.NOT_STARTED)
-    assert rows["a"].progress_percent == 25
-    other = {p.slug: p for p in Paper.objects.with_step_counts(other_learner)}
-    assert other["a"].steps_done == 4 and other["b"].steps_done == 0
-
-
 def test_set_done_is_idempotent_and_signals(learner):
     paper = make_paper(steps=2)
     step = paper.checklist_steps.first()
@@ -173,18 +157,6 @@ def test_set_done_is_idempotent_and_signals(learner):
     finally:
         reading_progress_changed.disconnect(receiver)
     assert received == [(learner, paper), (learner, paper)]
-
-
-def test_checklist_for(learner, other_learner):
-    paper = make_paper(steps=3)
-    tick_steps(user=learner, paper=paper, count=2)
-    checklist = paper.checklist_for(learner)
-    assert (checklist.done, checklist.total, checklist.status, checklist.percent) == (2, 3, ReadingStatus.READING, 67)
-    assert [s.done for s in checklist.steps] == [True, True, False]
-    assert paper.checklist_for(other_learner).done == 0
-    from django.contrib.auth.models import AnonymousUser
-
-    assert paper.checklist_for(AnonymousUser()).status == ReadingStatus.NOT_STARTED
 
 
 def test_duplicate_titles_are_a_validation_error():
