@@ -13,47 +13,26 @@ used, so a request that read the row just before a change cannot keep it
 alive. Sign-in, password checks and permissions are Django's ModelBackend's.
 """
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from core.cache import bump_on_commit, tokens_in, version_key
 from core.permissions import INSTRUCTORS_GROUP, remember_instructor
 
 USER_CACHE_TIMEOUT = 10 * 60
-ALL_USERS = "all"
+ALL_USERS = "user:all"  # the version every cached user depends on (group renames and deletes)
 
 
-def _keys(user_id) -> tuple[str, str, str]:
-    return f"user:{user_id}", f"ver:user:{user_id}", f"ver:user:{ALL_USERS}"
-
-
-def _new_token() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def _current_token(found: dict, key: str) -> str:
-    token = found.get(key)
-    if token is None:
-        token = _new_token()
-        if not cache.add(key, token, timeout=None):
-            token = cache.get(key) or token
-    return token
+def _user_version(user_id) -> str:
+    return f"user:{user_id}"
 
 
 def forget_user(user_id=None) -> None:
     """Stop using cached copies of one user (or of every user, with no id)."""
-    key = _keys(user_id)[1] if user_id is not None else _keys(ALL_USERS)[2]
-
-    def bump():
-        cache.set(key, _new_token(), timeout=None)
-
-    bump()
-    transaction.on_commit(bump)
+    bump_on_commit(_user_version(user_id) if user_id is not None else ALL_USERS)
 
 
 def load_user(user_id):
@@ -67,15 +46,14 @@ def load_user(user_id):
 
 class AccountBackend(ModelBackend):
     def get_user(self, user_id):
-        data_key, user_version_key, all_version_key = _keys(user_id)
-        found = cache.get_many([data_key, user_version_key, all_version_key])
-        tag = (found.get(user_version_key), found.get(all_version_key))
+        data_key, names = f"user:{user_id}", (_user_version(user_id), ALL_USERS)
+        found = cache.get_many([data_key, *map(version_key, names)])
         cached = found.get(data_key)
-        if cached is not None and None not in tag and cached[0] == tag:
+        if cached is not None and cached[0] == tuple(found.get(version_key(name)) for name in names):
             user = cached[1]
         else:
             # The tag is read before the row: a change after this read gets a new tag.
-            tag = (_current_token(found, user_version_key), _current_token(found, all_version_key))
+            tag = tokens_in(found, names)
             try:
                 user = load_user(user_id)
             except get_user_model().DoesNotExist:

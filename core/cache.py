@@ -43,27 +43,34 @@ FRAGMENT_TIMEOUT = 24 * 60 * 60  # versioned keys never go stale; this only free
 MARKDOWN = "markdown"
 
 
-def _version_key(name: str) -> str:
+def version_key(name: str) -> str:
     return f"ver:{name}"
 
 
 def versions(*names: str) -> tuple[str, ...]:
     """The current version token of each content name (one cache round trip)."""
-    keys = [_version_key(name) for name in names]
-    found = cache.get_many(keys)
-    missing = {key: uuid.uuid4().hex[:12] for key in keys if key not in found}
-    if missing:
-        # A version that was evicted gets a new random token, never an old one
-        # again, so nothing cached under an earlier token can come back.
-        for key, token in missing.items():
+    return tokens_in(cache.get_many([version_key(name) for name in names]), names)
+
+
+def tokens_in(found: dict, names: Iterable[str]) -> tuple[str, ...]:
+    """The version tokens of `names`, from a `get_many` result that asked for their `version_key`s.
+
+    A version that was evicted gets a new random token, never an old one
+    again, so nothing cached under an earlier token can come back.
+    """
+    tokens = []
+    for key in map(version_key, names):
+        token = found.get(key)
+        if token is None:
+            token = uuid.uuid4().hex[:12]
             if not cache.add(key, token, timeout=None):
                 token = cache.get(key) or token
-            found[key] = token
-    return tuple(found[key] for key in keys)
+        tokens.append(token)
+    return tuple(tokens)
 
 
 def bump(*names: str) -> None:
-    cache.set_many({_version_key(name): uuid.uuid4().hex[:12] for name in names}, timeout=None)
+    cache.set_many({version_key(name): uuid.uuid4().hex[:12] for name in names}, timeout=None)
 
 
 def bump_on_commit(*names: str) -> None:
