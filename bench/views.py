@@ -9,4 +9,4 @@ def bare(request):
 
 def floor(request):
     """The least any page costs: the session and user are read and the site's chrome (base.html) rendered."""
-    return render(request, "bench/floor.html", {"signed_in": request.user.is_authenticated})
+    return render(request, "bench/floor.html")
