@@ -12,6 +12,7 @@ from django.dispatch import receiver
 
 from accounts.backends import forget_user
 from accounts.permissions import sync_instructor_permissions
+from core.cache import M2M_WRITES
 from core.permissions import INSTRUCTORS_GROUP
 
 
@@ -36,7 +37,7 @@ def _group_changed(sender, **kwargs):
 
 @receiver(m2m_changed, sender=Group.user_set.through)
 def _membership_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear"):
+    if action not in M2M_WRITES:
         return
     if not reverse:
         forget_user(instance.pk)

@@ -96,6 +96,19 @@ def release() -> str:
     return digest.hexdigest()[:10]
 
 
+M2M_WRITES = frozenset({"post_add", "post_remove", "post_clear"})
+
+
+def on_m2m_write(callback: Callable[[], None]):
+    """An `m2m_changed` receiver that calls `callback()` once links were added, removed or cleared."""
+
+    def receiver(sender, *, action, **kwargs):
+        if action in M2M_WRITES:
+            callback()
+
+    return receiver
+
+
 def fragment_key(kind: str, *parts) -> str:
     return ":".join(["frag", release(), kind, get_language() or "-", *(str(part) for part in parts)])
 

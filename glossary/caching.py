@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import hashlib
 
-from core.cache import bump_on_commit, versions
+from core.cache import bump_on_commit, on_m2m_write, versions
 
 VERSION = "glossary"
-M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
 
 def version() -> str:
@@ -47,6 +46,4 @@ def on_saved_or_deleted(sender, **kwargs) -> None:
     content_changed()
 
 
-def on_links_changed(sender, *, action, **kwargs) -> None:
-    if action in M2M_CHANGES:
-        content_changed()
+on_links_changed = on_m2m_write(content_changed)

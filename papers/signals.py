@@ -9,7 +9,7 @@ uses them on these models calls `catalog_changed()` itself.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 
-from core.cache import bump_on_commit
+from core.cache import bump_on_commit, on_m2m_write
 
 # Sent after a learner ticks or unticks a checklist step: kwargs user, paper.
 reading_progress_changed = Signal()
@@ -45,16 +45,8 @@ def _terms_changed(sender, **kwargs) -> None:
     bump_on_commit(PAPER_TERMS)
 
 
-def _m2m_changed(receiver):
-    def on_m2m_changed(sender, action, **kwargs):
-        if action.startswith("post_"):
-            receiver(sender)
-
-    return on_m2m_changed
-
-
-_catalog_m2m_changed = _m2m_changed(_catalog_saved_or_deleted)
-_terms_m2m_changed = _m2m_changed(_terms_changed)
+_catalog_m2m_changed = on_m2m_write(lambda: _catalog_saved_or_deleted(None))
+_terms_m2m_changed = on_m2m_write(lambda: _terms_changed(None))
 
 
 def connect_cache_invalidation() -> None:

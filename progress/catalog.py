@@ -28,7 +28,7 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db.models import Count
 
-from core.cache import bump_on_commit, versions
+from core.cache import bump_on_commit, on_m2m_write, versions
 from papers.models import Category, Paper
 from progress.sql import instance
 from quizzes.models import Quiz
@@ -178,13 +178,5 @@ def bump_terms(sender=None, **kwargs) -> None:
     bump_on_commit(TERMS)
 
 
-def on_m2m_changed(bump):
-    def receiver(sender, *, action, **kwargs):
-        if action in ("post_add", "post_remove", "post_clear"):
-            bump()
-
-    return receiver
-
-
-bump_catalog_on_m2m = on_m2m_changed(bump_catalog)
-bump_terms_on_m2m = on_m2m_changed(bump_terms)
+bump_catalog_on_m2m = on_m2m_write(bump_catalog)
+bump_terms_on_m2m = on_m2m_write(bump_terms)
