@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 
-from core.cache import bump_on_commit, tokens_in, version_key
+from core.cache import bump_on_commit, read_many, read_with_session_for_user, tokens_in, version_key
 from core.permissions import INSTRUCTORS_GROUP, remember_instructor
 
 USER_CACHE_TIMEOUT = 10 * 60
@@ -28,6 +28,15 @@ ALL_USERS = "user:all"  # the version every cached user depends on (group rename
 
 def _user_version(user_id) -> str:
     return f"user:{user_id}"
+
+
+def user_cache_keys(user_id) -> list[str]:
+    """The cache keys `AccountBackend.get_user` reads: the cached row, then its version tags."""
+    return [f"user:{user_id}", version_key(_user_version(user_id)), version_key(ALL_USERS)]
+
+
+# Every signed-in request reads them: the session store brings them with the session.
+read_with_session_for_user(user_cache_keys)
 
 
 def forget_user(user_id=None) -> None:
@@ -46,8 +55,10 @@ def load_user(user_id):
 
 class AccountBackend(ModelBackend):
     def get_user(self, user_id):
-        data_key, names = f"user:{user_id}", (_user_version(user_id), ALL_USERS)
-        found = cache.get_many([data_key, *map(version_key, names)])
+        keys = user_cache_keys(user_id)
+        data_key = keys[0]
+        names = (_user_version(user_id), ALL_USERS)
+        found = read_many(keys)
         cached = found.get(data_key)
         if cached is not None and cached[0] == tuple(found.get(version_key(name)) for name in names):
             user = cached[1]

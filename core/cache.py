@@ -20,18 +20,22 @@ them cached under the new version.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache as once
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -48,8 +52,9 @@ def version_key(name: str) -> str:
 
 
 def versions(*names: str) -> tuple[str, ...]:
-    """The current version token of each content name (one cache round trip)."""
-    return tokens_in(cache.get_many([version_key(name) for name in names]), names)
+    """The current version token of each content name (one cache round trip, or none when the
+    request's session read brought them: see `read_with_session`)."""
+    return tokens_in(read_many([version_key(name) for name in names]), names)
 
 
 def tokens_in(found: dict, names: Iterable[str]) -> tuple[str, ...]:
@@ -65,12 +70,15 @@ def tokens_in(found: dict, names: Iterable[str]) -> tuple[str, ...]:
             token = uuid.uuid4().hex[:12]
             if not cache.add(key, token, timeout=None):
                 token = cache.get(key) or token
+            if _snapshot.active:
+                _snapshot.values[key] = token
         tokens.append(token)
     return tuple(tokens)
 
 
 def bump(*names: str) -> None:
     cache.set_many({version_key(name): uuid.uuid4().hex[:12] for name in names}, timeout=None)
+    forget_snapshot()  # this request reads its own writes
 
 
 def bump_on_commit(*names: str) -> None:
@@ -160,6 +168,24 @@ def cached_html(key: str, render: Callable[[], str], *, timeout: int = FRAGMENT_
     return mark_safe(html)  # noqa: S308 (our own rendered template, see cached_fragments)
 
 
+def fill_slots(html: str, values: Mapping[str, str]) -> SafeString:
+    """HTML our own templates rendered (and escaped), with each slot marker replaced by its value.
+
+    Markers are plain words that the templates' escaping left as they were;
+    values are escaped unless already safe. One pass: a value is never
+    searched for other markers.
+    """
+    if not values:
+        return mark_safe(html)  # noqa: S308 (our own rendered template, see cached_fragments)
+    escaped = {marker: str(conditional_escape(value)) for marker, value in values.items()}
+    return mark_safe(_slot_pattern(tuple(escaped)).sub(lambda m: escaped[m.group()], html))  # noqa: S308
+
+
+@functools.lru_cache(maxsize=64)
+def _slot_pattern(markers: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, markers)))
+
+
 class _LocalFragments:
     """A small per-process copy of recently used fragments, in front of the shared cache.
 
@@ -215,3 +241,105 @@ _local = _LocalFragments()
 def clear_local() -> None:
     """Forget this process's copies (tests, after clearing the shared cache)."""
     _local.clear()
+
+
+# --- what a request reads with its session -----------------------------------
+#
+# Every signed-in request first reads its session from the cache, then the
+# user's cached row, then the versions of what its page shows: a cache round
+# trip each, and on a busy server each round trip costs about as much as
+# rendering a small page. Most pages read the same few versions (the catalog,
+# the glossary, the learner's ticks), so the session store
+# (`accounts.sessions`) asks for all of them in the session's own round trip,
+# and `versions()` and `read_many()` answer from that snapshot for the rest of
+# the request. The snapshot lives for one request (`request_snapshot()`, opened
+# by `core.middleware.CacheSnapshotMiddleware`) and is dropped by any `bump()`
+# in it, so a request always sees its own changes.
+
+_SESSION_VERSIONS: list[str] = []
+_SESSION_USER_KEYS: list[Callable[[object], Iterable[str]]] = []
+
+
+def read_with_session(*names: str) -> None:
+    """Content versions that most pages read: fetch them in the session's round trip."""
+    _SESSION_VERSIONS.extend(name for name in names if name not in _SESSION_VERSIONS)
+
+
+def read_with_session_for_user(keys: Callable[[object], Iterable[str]]) -> None:
+    """`keys(user_id)`: cache keys of a signed-in user's own that most pages read."""
+    if keys not in _SESSION_USER_KEYS:
+        _SESSION_USER_KEYS.append(keys)
+
+
+def session_read_keys(user_id) -> list[str]:
+    """The keys to read along with a session (whose user, if known, is `user_id`)."""
+    keys = [version_key(name) for name in _SESSION_VERSIONS]
+    if user_id is not None:
+        for user_keys in _SESSION_USER_KEYS:
+            keys.extend(user_keys(user_id))
+    return keys
+
+
+class _Snapshot(threading.local):
+    active = False
+    unread_session = None  # the request, until its session was read (or found to be absent)
+
+    def __init__(self):
+        self.values: dict[str, object] = {}
+        self.asked: frozenset[str] = frozenset()
+
+
+_snapshot = _Snapshot()
+
+
+@contextmanager
+def request_snapshot(request=None) -> Iterator[None]:
+    """Let the request's session read bring the keys of `session_read_keys` (see above).
+
+    With the request given, the first `read_many` of the request reads the
+    session first if it has one (a view that reads versions before it looks
+    at the user still needs a single round trip).
+    """
+    _snapshot.active = True
+    _snapshot.unread_session = request
+    forget_snapshot()
+    try:
+        yield
+    finally:
+        _snapshot.active = False
+        _snapshot.unread_session = None
+        forget_snapshot()
+
+
+def snapshot_active() -> bool:
+    return _snapshot.active
+
+
+def remember(found: dict, asked: Iterable[str]) -> None:
+    """What a `get_many` of the keys `asked` found, kept for the rest of the request."""
+    if _snapshot.active:
+        _snapshot.values = {key: found[key] for key in asked if key in found}
+        _snapshot.asked = frozenset(asked)
+
+
+def forget_snapshot() -> None:
+    _snapshot.values = {}
+    _snapshot.asked = frozenset()
+
+
+def read_many(keys: Sequence[str]) -> dict:
+    """`cache.get_many(keys)`, answered from the request's snapshot where it has asked already."""
+    if _snapshot.unread_session is not None:
+        request, _snapshot.unread_session = _snapshot.unread_session, None
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            "_" in session  # noqa: B015 (reading it loads the session, which fills the snapshot)
+    asked = _snapshot.asked
+    if not asked:
+        return cache.get_many(keys)
+    values = _snapshot.values
+    found = {key: values[key] for key in keys if key in values}
+    rest = [key for key in keys if key not in asked]
+    if rest:
+        found.update(cache.get_many(rest))
+    return found

@@ -24,19 +24,23 @@ NAV_URLS = {
 
 
 @cache
-def _nav_urls(script_prefix: str) -> dict[str, str]:
+def nav_urls(script_prefix: str) -> dict[str, str]:
     # URLs do not depend on the request beyond the script prefix (no
     # language prefixes), so each page's seven to eleven `{% url %}` lookups
     # are done once per process.
     return {key: reverse(name) for key, name in NAV_URLS.items()}
 
 
+def site_name() -> str:
+    return _("논문 읽기 학교")
+
+
 def site(request):
     user = getattr(request, "user", None)
     return {
-        "SITE_NAME": _("논문 읽기 학교"),
+        "SITE_NAME": site_name(),
         "DEBUG": settings.DEBUG,
-        "nav": _nav_urls(get_script_prefix()),
+        "nav": nav_urls(get_script_prefix()),
         # Lazy: only pages that show instructor links pay for the query.
         "is_instructor": SimpleLazyObject(lambda: is_instructor(user)),
     }

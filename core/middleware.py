@@ -1,6 +1,8 @@
 import logging
 import time
 
+from core.cache import request_snapshot
+
 logger = logging.getLogger("requests")
 
 
@@ -29,3 +31,15 @@ class RequestLogMiddleware:
                 },
             )
         return response
+
+
+class CacheSnapshotMiddleware:
+    """Opens the request's cache snapshot (`core.cache.request_snapshot`): from the session
+    read on, the user's cached row and the common content versions come from one round trip."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_snapshot(request):
+            return self.get_response(request)

@@ -44,7 +44,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from core.cache import FRAGMENT_TIMEOUT, MARKDOWN, cached_fragments, fragment_key, versions
+from core.cache import (
+    FRAGMENT_TIMEOUT,
+    MARKDOWN,
+    cached_fragments,
+    fragment_key,
+    read_with_session,
+    read_with_session_for_user,
+    version_key,
+    versions,
+)
 from core.permissions import is_instructor
 from papers.models import Category, ChecklistStep, Paper, ReadingStatus, StepProgress
 
@@ -354,6 +363,9 @@ def list_html(request, *, query: str, category_slug: str, page: int) -> tuple[Sa
 # --- a paper's page -------------------------------------------------------------
 
 DETAIL_VERSIONS = (CATALOG, PAPER_QUIZZES, PAPER_TERMS, MARKDOWN)
+# Read by the paper pages and the dashboard: brought with the session (core.cache).
+read_with_session(*DETAIL_VERSIONS)
+read_with_session_for_user(lambda user_id: [version_key(ticks_version(user_id))])
 
 # Where the CSRF field goes in a cached checklist step.
 CSRF_SLOT = "<!--csrf-->"

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db.models import Count
 
-from core.cache import bump_on_commit, on_m2m_write, versions
+from core.cache import bump_on_commit, on_m2m_write, read_with_session, versions
 from papers.models import Category, Paper
 from progress.sql import instance
 from quizzes.models import Quiz
@@ -37,6 +37,7 @@ CATALOG = "progress-catalog"
 TERMS = "progress-terms"
 PAPERS = "papers"
 TIMEOUT = 60 * 60  # versioned keys never go stale; this only frees memory (and bounds a missed bump)
+read_with_session(CATALOG, TERMS, PAPERS)  # the dashboard reads them: brought with the session (core.cache)
 
 
 class QuizInfo(NamedTuple):

@@ -1,0 +1,98 @@
+"""The site's chrome (the head, navigation and footer of base.html), rendered once per process.
+
+Every page shows the same chrome, give or take a few values: the language, the
+navigation section that is current, whether the visitor is signed in (and an
+instructor), and per request the CSRF token, the user name, the current path
+and the CSP nonce. Rendering it with the template engine took a large share of
+a small page's time, so each part of `core/chrome.html` is rendered once per
+process for each (part, language, section, kind of visitor), with markers in
+place of the per-request values, and `core.cache.fill_slots` puts those in,
+escaped, on every request. With DEBUG on it is rendered every time, so
+template edits show at once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.template.defaultfilters import urlencode
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from core.cache import fill_slots
+from core.context_processors import nav_urls, site_name
+from core.permissions import is_instructor
+
+# Plain letters and digits: the templates' escaping and `urlencode` leave them as they are.
+SLOTS = {
+    "csrf_token": "chrome7slot7csrf",
+    "username": "chrome7slot7username",
+    "full_path": "chrome7slot7path",
+    "full_path_quoted": "chrome7slot7quotedpath",
+    "csp_nonce": "chrome7slot7nonce",
+}
+PARTS = ("head", "header", "footer")
+
+_rendered: dict[tuple, str] = {}
+
+
+def section(request) -> str:
+    """Which navigation link is the current page's (marked aria-current)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.url_name == "guide":
+        return "guide"
+    if match.url_name == "dashboard":
+        return "dashboard"
+    if match.app_name in ("papers", "glossary"):
+        return match.app_name
+    return ""
+
+
+def visitor(request) -> str:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "visitor"
+    return "instructor" if is_instructor(user) else "learner"
+
+
+def _render(part: str, language: str, current: str, who: str) -> str:
+    context = {
+        **SLOTS,
+        "LANGUAGE_CODE": language,
+        "SITE_NAME": site_name(),
+        "nav": nav_urls(get_script_prefix()),
+        "section": current,
+        "signed_in": who != "visitor",
+        "instructor": who == "instructor",
+    }
+    return render_to_string(f"core/chrome.html#{part}", context)
+
+
+def chrome(context, part: str) -> SafeString:
+    """One part of the chrome for the request being rendered, its per-request values filled in."""
+    if part not in PARTS:
+        raise ValueError(f"unknown chrome part {part!r}")
+    request = context.get("request")
+    language = get_language() or settings.LANGUAGE_CODE
+    current, who = section(request), visitor(request)
+    key = (part, language, get_script_prefix(), current, who)
+    html = _rendered.get(key)
+    if html is None or settings.DEBUG:
+        html = _rendered[key] = _render(part, language, current, who)
+    values = {}
+    if SLOTS["csrf_token"] in html:
+        values[SLOTS["csrf_token"]] = get_token(request) if request is not None else ""
+    if SLOTS["username"] in html:
+        values[SLOTS["username"]] = request.user.get_username()
+    if SLOTS["full_path"] in html or SLOTS["full_path_quoted"] in html:
+        path = request.get_full_path() if request is not None else "/"
+        values[SLOTS["full_path"]] = path
+        values[SLOTS["full_path_quoted"]] = urlencode(path)
+    if SLOTS["csp_nonce"] in html:
+        nonce = context.get("csp_nonce")  # a LazyNonce: reading it puts it in the CSP header too
+        values[SLOTS["csp_nonce"]] = str(nonce) if nonce is not None else ""
+    return fill_slots(html, values)
