@@ -135,7 +135,8 @@ def cached_fragments(
     `updated_at`, or a version from `versions()`); `render(missing_items)`
     returns their HTML in the same order.
     """
-    keys = [fragment_key(kind, *key_parts(item)) for item in items]
+    prefix = fragment_key(kind)  # the same for every item: worked out once
+    keys = [":".join([prefix, *map(str, key_parts(item))]) for item in items]
     found = _local.get_many(keys)
     wanted = [key for key in keys if key not in found]
     if wanted:
@@ -179,6 +180,14 @@ def fill_slots(html: str, values: Mapping[str, str]) -> SafeString:
         return mark_safe(html)  # noqa: S308 (our own rendered template, see cached_fragments)
     escaped = {marker: str(conditional_escape(value)) for marker, value in values.items()}
     return mark_safe(_slot_pattern(tuple(escaped)).sub(lambda m: escaped[m.group()], html))  # noqa: S308
+
+
+def join_escaped(pieces: Iterable[str]) -> SafeString:
+    """The pieces joined in order; any that is not already safe (cached fragments are) is escaped.
+
+    `format_html("{}" * n, *pieces)` without parsing a format string.
+    """
+    return mark_safe("".join(map(conditional_escape, pieces)))  # noqa: S308 (every piece safe or escaped)
 
 
 @functools.lru_cache(maxsize=64)

@@ -14,7 +14,7 @@ value. A request then reads:
    ticked steps (`cache.get_many`; the ticks come from one query when missing),
 3. every fragment the page needs (one `get_many` in `cached_fragments`),
 
-and joins them with `format_html`, which escapes anything not already safe.
+and joins them with `core.cache.join_escaped`, which escapes anything not already safe.
 
 What the shared HTML depends on is versioned: `CATALOG` (papers,
 categories, checklist steps, prerequisites), `PAPER_QUIZZES` and `PAPER_TERMS`, which
@@ -49,6 +49,7 @@ from core.cache import (
     MARKDOWN,
     cached_fragments,
     fragment_key,
+    join_escaped,
     read_with_session,
     read_with_session_for_user,
     version_key,
@@ -87,7 +88,7 @@ def split_slots(html: str, slots: int) -> list[str]:
 
 def join_html(pieces: Sequence[str]) -> SafeString:
     """The pieces in order; any that is not already safe is escaped."""
-    return format_html("{}" * len(pieces), *pieces) if pieces else format_html("{}", "")
+    return join_escaped(pieces)
 
 
 def interleave(parts: Sequence[str], fills: Sequence[str]) -> SafeString:

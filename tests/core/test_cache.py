@@ -147,3 +147,16 @@ def test_the_process_copy_keeps_only_the_most_recent(monkeypatch):
     cache.clear()
     assert fragments.cached_html(fragments.fragment_key("lru", 3), lambda: "new") == "3"
     assert fragments.cached_html(fragments.fragment_key("lru", 1), lambda: "new") == "new"
+
+
+def test_join_escaped_escapes_only_what_is_not_already_safe():
+    joined = fragments.join_escaped([SafeString("<b>kept</b>"), "<i>escaped</i>", ""])
+    assert joined == "<b>kept</b>&lt;i&gt;escaped&lt;/i&gt;"
+    assert isinstance(joined, SafeString)
+
+
+def test_fill_slots_escapes_values_and_never_rescans_them():
+    html = SafeString('<a title="slotxa">slotxb</a>')
+    filled = fragments.fill_slots(html, {"slotxa": '"><script>', "slotxb": "slotxa"})
+    assert filled == '<a title="&quot;&gt;&lt;script&gt;">slotxa</a>'
+    assert isinstance(filled, SafeString)
