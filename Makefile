@@ -31,6 +31,7 @@ test: venv
 serve: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
+	$(PY) manage.py warm_cache & # renders the shared pages into the cache while the server starts
 	$(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application --bind $(HOST):$(PORT)
 
 # Load test on PostgreSQL + Redis (not part of `make test`); see docs/benchmark.md. BENCH_ARGS="--duration 5" etc.

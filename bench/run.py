@@ -387,6 +387,9 @@ def main(argv=None) -> int:
     parser.add_argument("--mixed-duration", type=float, default=20, help="Seconds of the mixed workload.")
     parser.add_argument("--warmup", type=float, default=5, help="Seconds of mixed warm-up before measuring.")
     parser.add_argument("--connections", type=int, default=16, help="Concurrent connections (default 16).")
+    parser.add_argument(
+        "--cold", action="store_true", help="Skip warm_cache: every shared page's first request renders it."
+    )
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 0)) or None)
     parser.add_argument("--only", default="", help="Comma-separated endpoints (bare and floor are always measured).")
     parser.add_argument("--class-size", type=int, default=200, help="Learners in the class scenario (0: skip).")
@@ -455,6 +458,10 @@ def main(argv=None) -> int:
         [PY, "-m", "bench.prep", "requests", "--plan", str(out / "plan.json"), "--out", str(requests_dir)], env_large
     )
     log(f"prepared: {prep.stdout.strip()[-300:]}")
+
+    if not args.cold:
+        log("warming the shared pages (manage.py warm_cache, as make serve does after a deploy)")
+        log(run([PY, "manage.py", "warm_cache"], env_large).stdout.strip())
 
     background = [busy_cpu_share(3.0)]
     port = free_port()

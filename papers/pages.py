@@ -323,8 +323,13 @@ class _ListBuild:
         return outline, header_parts, results_parts
 
 
-def list_html(request, *, query: str, category_slug: str, page: int) -> tuple[SafeString, SafeString]:
-    """The list's header with its search form, and its results for these parameters."""
+def list_html(
+    request, *, query: str, category_slug: str, page: int, warm: bool = False
+) -> tuple[SafeString, SafeString]:
+    """The list's header with its search form, and its results for these parameters.
+
+    With `warm`, the cards as a learner with nothing ticked sees them are rendered too (`warm()`).
+    """
     user = request.user
     signed_in = user.is_authenticated
     instructor = is_instructor(user)
@@ -345,8 +350,9 @@ def list_html(request, *, query: str, category_slug: str, page: int) -> tuple[Sa
         ("card", c.pk, c.version, c.steps_total, len(seen.ticks.get(c.pk, ())) if signed_in else None)
         for c in outline.cards
     ]
+    unticked = [("card", c.pk, c.version, c.steps_total, 0) for c in outline.cards] if warm else []
     html = fragments(
-        header + results + cards,
+        header + results + cards + unticked,
         {
             "list-header": each(lambda piece: build.rendered[1][piece[2]]),
             "list-results": each(lambda piece: build.rendered[2][piece[2]]),
@@ -574,6 +580,12 @@ class PaperPage:
         fills += [html[piece] for piece in badges] if self.signed_in else [""] * len(outline.related)
         return interleave(_parts(html, body, outline.slots + 1), fills)
 
+    def warm(self) -> None:
+        """Also render what a learner's checklist may need: each step unticked and ticked, the status at 0."""
+        steps = self.outline.steps
+        pieces = [("step", self.key, pk, variant, part) for pk in steps for variant in (1, 2) for part in (0, 1)]
+        self._fragments([*pieces, ("status", 0, len(steps))])
+
     def checklist(self) -> SafeString:
         """The checklist section alone (what a tick with htmx gets back)."""
         count = len(self.outline.steps)
@@ -581,3 +593,26 @@ class PaperPage:
         status, steps = self._checklist_pieces()
         html = self._fragments(skeleton + [status] + [piece for step in steps for piece in step])
         return interleave(_parts(html, skeleton, count + 2), self._checklist_fills(html, status, steps))
+
+
+# --- after a deploy -----------------------------------------------------------
+
+
+def warm(request) -> int:
+    """Render what every reader of the catalog shares (each list page, each paper's page) into the cache.
+
+    `request` is a visitor's: the outlines and bodies it renders are the ones
+    learners read too (only their ticks differ, filled in per request).
+    Returns the number of pages rendered.
+    """
+    count = 0
+    slugs = list(Paper.objects.visible_to(request.user).order_by("pk").values_list("slug", flat=True))
+    for number in range(1, -(-len(slugs) // PAGE_SIZE) + 1):
+        list_html(request, query="", category_slug="", page=number, warm=True)
+        count += 1
+    for slug in slugs:
+        page = PaperPage(request, slug)
+        page.content()
+        page.warm()
+        count += 1
+    return count

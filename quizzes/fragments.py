@@ -196,3 +196,15 @@ def connect_receivers() -> None:
         signal.connect(_answer_saved_or_deleted, sender=Answer, dispatch_uid=f"quizzes_fragments_answer_{name}")
         signal.connect(_quiz_saved_or_deleted, sender=Quiz, dispatch_uid=f"quizzes_fragments_quiz_{name}")
     post_save.connect(_paper_saved, sender=Paper, dispatch_uid="quizzes_fragments_paper_saved")
+
+
+def warm() -> int:
+    """Render every published quiz's take-page header and questions into the cache (see `warm_cache`)."""
+    from quizzes.models import Question, Quiz
+
+    count = 0
+    for quiz_id in Quiz.objects.published().order_by("pk").values_list("pk", flat=True):
+        question_ids = list(Question.objects.filter(quiz_id=quiz_id).order_by("pk").values_list("pk", flat=True))
+        _parts(question_ids, quiz_id=quiz_id)
+        count += 1
+    return count
