@@ -247,6 +247,16 @@ class _LocalFragments:
 _local = _LocalFragments()
 
 
+def local_get(key: str):
+    """A value under a versioned key (it never changes) from this process's copy, or None."""
+    return _local.get_many([key]).get(key)
+
+
+def local_set(key: str, value, timeout: int = FRAGMENT_TIMEOUT) -> None:
+    """Keep a value under a versioned key in this process's copy (see `_LocalFragments`)."""
+    _local.set_many({key: value}, timeout)
+
+
 def clear_local() -> None:
     """Forget this process's copies (tests, after clearing the shared cache)."""
     _local.clear()

@@ -38,6 +38,21 @@ PARTS = ("head", "header", "footer")
 _rendered: dict[tuple, str] = {}
 
 
+def csrf_token(request) -> str:
+    """The request's masked CSRF token, masked once per request and secret.
+
+    Django's `get_token` masks the secret anew on every call (32 random
+    draws); the chrome and a page's own forms can share one masking, as the
+    `{% csrf_token %}` tags of one template do.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    memo = getattr(request, "_masked_csrf_token", None)
+    if memo is None or memo[0] != secret or secret is None:
+        token = get_token(request)  # may set the secret first
+        memo = request._masked_csrf_token = (request.META.get("CSRF_COOKIE"), token)
+    return memo[1]
+
+
 def section(request) -> str:
     """Which navigation link is the current page's (marked aria-current)."""
     match = getattr(request, "resolver_match", None)
@@ -85,7 +100,7 @@ def chrome(context, part: str) -> SafeString:
         html = _rendered[key] = _render(part, language, current, who)
     values = {}
     if SLOTS["csrf_token"] in html:
-        values[SLOTS["csrf_token"]] = get_token(request) if request is not None else ""
+        values[SLOTS["csrf_token"]] = csrf_token(request) if request is not None else ""
     if SLOTS["username"] in html:
         values[SLOTS["username"]] = request.user.get_username()
     if SLOTS["full_path"] in html or SLOTS["full_path_quoted"] in html:

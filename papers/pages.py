@@ -38,7 +38,6 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -50,11 +49,15 @@ from core.cache import (
     cached_fragments,
     fragment_key,
     join_escaped,
+    local_get,
+    local_set,
+    read_many,
     read_with_session,
     read_with_session_for_user,
     version_key,
     versions,
 )
+from core.chrome import csrf_token
 from core.permissions import is_instructor
 from papers.models import Category, ChecklistStep, Paper, ReadingStatus, StepProgress
 
@@ -165,21 +168,40 @@ class Visit:
     ticks: dict[int, frozenset[int]]  # paper id -> ticked step ids; empty for visitors
 
 
+def ticks_key(user_id) -> str:
+    """Where a learner's ticks are cached, tagged with the versions they were read under."""
+    return f"papers:ticks:{user_id}"
+
+
 def visit(user, names: Sequence[str], outline_key: Callable[[tuple[str, ...]], str]) -> Visit:
-    """Two cache round trips: the versions (content `names`, starting with CATALOG, and the
-    learner's ticks), then the page's outline with the learner's ticks."""
+    """The versions (content `names`, starting with CATALOG, and the learner's ticks), the page's
+    outline and the learner's ticks.
+
+    A signed-in request's session read brought the versions and the ticks
+    (`read_with_session_for_user` below), and outlines never change under
+    their key, so the process's copy serves them: often no round trip at all.
+    """
     signed_in = user.is_authenticated
     tokens = versions(*names, *([ticks_version(user.pk)] if signed_in else []))
     key = outline_key(tokens[: len(names)])
+    outline = local_get(key)
+    wanted = [] if outline is not None else [key]
+    if signed_in:
+        wanted.append(ticks_key(user.pk))
+    found = read_many(wanted) if wanted else {}
+    if outline is None and (outline := found.get(key)) is not None:
+        local_set(key, outline)
     if not signed_in:
-        return Visit(key=key, outline=cache.get(key), ticks={})
-    ticks_key = f"papers:ticks:{user.pk}:{tokens[0]}:{tokens[-1]}"
-    found = cache.get_many([key, ticks_key])
-    ticks = found.get(ticks_key)
-    if ticks is None:
+        return Visit(key=key, outline=outline, ticks={})
+    tag = (tokens[0], tokens[-1])
+    cached = found.get(ticks_key(user.pk))
+    if cached is not None and cached[0] == tag:
+        ticks = cached[1]
+    else:
+        # The tag is read before the rows: a tick after this read bumps it, so this copy is never used.
         ticks = _load_ticks(user)
-        cache.set(ticks_key, ticks, timeout=FRAGMENT_TIMEOUT)
-    return Visit(key=key, outline=found.get(key), ticks=ticks)
+        cache.set(ticks_key(user.pk), (tag, ticks), timeout=FRAGMENT_TIMEOUT)
+    return Visit(key=key, outline=outline, ticks=ticks)
 
 
 # --- the paper list -----------------------------------------------------------
@@ -372,7 +394,7 @@ def list_html(
 DETAIL_VERSIONS = (CATALOG, PAPER_QUIZZES, PAPER_TERMS, MARKDOWN)
 # Read by the paper pages and the dashboard: brought with the session (core.cache).
 read_with_session(*DETAIL_VERSIONS)
-read_with_session_for_user(lambda user_id: [version_key(ticks_version(user_id))])
+read_with_session_for_user(lambda user_id: [version_key(ticks_version(user_id)), ticks_key(user_id)])
 
 # Where the CSRF field goes in a cached checklist step.
 CSRF_SLOT = "<!--csrf-->"
@@ -381,7 +403,7 @@ CSRF_SLOT_CONTEXT = format_html(CSRF_SLOT + "{}", "")
 
 def csrf_input(request) -> SafeString:
     """The hidden field `{% csrf_token %}` writes."""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token(request))
 
 
 @dataclass

@@ -75,3 +75,23 @@ def test_the_htmx_script_carries_the_requests_csp_nonce(client, db):
     response = client.get(reverse("papers:paper_list"))
     nonce = re.search(r'htmx-2[^"]*\.js" defer nonce="([^"]+)"', response.content.decode()).group(1)
     assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+
+
+def test_one_masked_csrf_token_per_request_for_chrome_and_page_forms(learner_client):
+    from tests.factories import make_paper
+
+    html = learner_client.get(make_paper(steps=2).get_absolute_url()).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 4 and len(set(tokens)) == 1  # logout, language, two checklist steps
+
+
+def test_a_new_csrf_secret_gets_a_new_masked_token(rf):
+    from django.middleware.csrf import rotate_token
+
+    from core.chrome import csrf_token
+
+    request = rf.get("/")
+    first = csrf_token(request)
+    assert csrf_token(request) == first
+    rotate_token(request)
+    assert csrf_token(request) != first

@@ -84,3 +84,27 @@ def test_the_versions_most_pages_read_are_read_with_the_session():
         assert fragments.version_key(name) in keys
     assert "user:7" in keys
     assert not [key for key in fragments.session_read_keys(None) if "7" in key]
+
+
+def test_a_paper_page_seen_before_needs_no_cache_round_trip_beyond_the_session(learner_client, monkeypatch):
+    from tests.factories import make_paper
+
+    url = make_paper(guide="**guide**").get_absolute_url()
+    learner_client.get(url)
+    learner_client.get(url)  # the outline is now in this process's copy
+    calls = _count_reads(monkeypatch)
+    assert learner_client.get(url).status_code == 200
+    assert len(calls) == 1 and calls[0][0].startswith(KEY_PREFIX)
+
+
+def test_ticks_cached_under_older_versions_are_not_used(learner_client, learner):
+    from papers.pages import ticks_key
+    from tests.factories import make_paper
+
+    paper = make_paper(steps=2)
+    step = paper.checklist_steps.first()
+    url = paper.get_absolute_url()
+    learner_client.get(url)
+    step.set_done(learner, True)
+    cache.set(ticks_key(learner.pk), (("old", "old"), {}), timeout=None)  # a copy from before the tick
+    assert "1/2" in learner_client.get(url).content.decode().replace(" ", "")
