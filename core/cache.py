@@ -137,12 +137,7 @@ def cached_fragments(
     """
     prefix = fragment_key(kind)  # the same for every item: worked out once
     keys = [":".join([prefix, *map(str, key_parts(item))]) for item in items]
-    found = _local.get_many(keys)
-    wanted = [key for key in keys if key not in found]
-    if wanted:
-        shared = cache.get_many(wanted)
-        _local.set_many(shared, timeout)
-        found.update(shared)
+    found = get_versioned(keys, timeout)
     missing = [(i, item) for i, (key, item) in enumerate(zip(keys, items, strict=True)) if key not in found]
     html = [found.get(key) for key in keys]
     if missing:
@@ -151,21 +146,17 @@ def cached_fragments(
         for (i, _item), text in zip(missing, rendered, strict=True):
             html[i] = text
             fresh[keys[i]] = text
-        cache.set_many(fresh, timeout=timeout)
-        _local.set_many(fresh, timeout)
+        set_versioned(fresh, timeout)
     # Only our own rendered templates are stored, so the text is as safe as when it was rendered.
     return [mark_safe(text) for text in html]  # noqa: S308
 
 
 def cached_html(key: str, render: Callable[[], str], *, timeout: int = FRAGMENT_TIMEOUT) -> SafeString:
     """One fragment under a full key from `fragment_key`."""
-    html = _local.get_many([key]).get(key)
+    html = get_versioned([key], timeout).get(key)
     if html is None:
-        html = cache.get(key)
-        if html is None:
-            html = render()
-            cache.set(key, html, timeout=timeout)
-        _local.set_many({key: html}, timeout)
+        html = render()
+        set_versioned({key: html}, timeout)
     return mark_safe(html)  # noqa: S308 (our own rendered template, see cached_fragments)
 
 
@@ -245,6 +236,25 @@ class _LocalFragments:
 
 
 _local = _LocalFragments()
+
+
+def get_versioned(keys: Sequence[str], timeout: int = FRAGMENT_TIMEOUT) -> dict:
+    """Values under versioned keys (they never change): this process's copy first, then the cache.
+
+    What the cache had is kept in the process's copy too; `set_versioned` stores new values in both.
+    """
+    found = _local.get_many(keys)
+    wanted = [key for key in keys if key not in found]
+    if wanted:
+        shared = cache.get_many(wanted)
+        _local.set_many(shared, timeout)
+        found.update(shared)
+    return found
+
+
+def set_versioned(items: dict, timeout: int = FRAGMENT_TIMEOUT) -> None:
+    cache.set_many(items, timeout=timeout)
+    _local.set_many(items, timeout)
 
 
 def local_get(key: str):

@@ -32,14 +32,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.cache import FRAGMENT_TIMEOUT, bump_on_commit, fragment_key, versions
+from core.cache import bump_on_commit, fragment_key, get_versioned, set_versioned, versions
 
 # Bumped when every stored Markdown field is rendered again (glossary links changed).
 MARKDOWN_VERSION = "markdown"
@@ -116,14 +115,14 @@ def _parts(question_ids: list[int], *, quiz_id: int | None = None) -> tuple[Quiz
     if quiz_id is not None:
         head_key = fragment_key("quiz-take-head", _FORMAT, quiz_id, tokens[quiz_version(quiz_id)])
     keys = [*question_keys, *([head_key] if head_key else [])]
-    found = cache.get_many(keys)
+    found = get_versioned(keys)  # records under versioned keys: the process's copy serves them
     missing = [key for key in keys if key not in found]
     if missing:
         wanted = {question_keys[key]: key for key in missing if key in question_keys}
         fresh = {wanted[pk]: part for pk, part in _render_questions(list(wanted)).items()}
         if head_key in missing:
             fresh[head_key] = _render_head(quiz_id)
-        cache.set_many(fresh, timeout=FRAGMENT_TIMEOUT)
+        set_versioned(fresh)
         found.update(fresh)
     return found.get(head_key), {pk: found[key] for key, pk in question_keys.items() if key in found}
 
