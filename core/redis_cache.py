@@ -29,3 +29,10 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def validate_key(self, key):
+        """Redis takes any key: skip Django's memcached-portability warnings.
+
+        They scan every character of every key, and a signed-in request reads
+        a dozen keys with its session alone.
+        """

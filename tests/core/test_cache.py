@@ -160,3 +160,12 @@ def test_fill_slots_escapes_values_and_never_rescans_them():
     filled = fragments.fill_slots(html, {"slotxa": '"><script>', "slotxb": "slotxa"})
     assert filled == '<a title="&quot;&gt;&lt;script&gt;">slotxa</a>'
     assert isinstance(filled, SafeString)
+
+
+def test_redis_cache_takes_keys_memcached_would_warn_about():
+    import warnings
+
+    backend = RedisCache("redis://127.0.0.1:6379/15", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.validate_key("a key with spaces " + "x" * 300)
