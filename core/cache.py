@@ -311,7 +311,6 @@ def session_read_keys(user_id) -> list[str]:
 
 class _Snapshot(threading.local):
     active = False
-    unread_session = None  # the request, until its session was read (or found to be absent)
 
     def __init__(self):
         self.values: dict[str, object] = {}
@@ -322,21 +321,20 @@ _snapshot = _Snapshot()
 
 
 @contextmanager
-def request_snapshot(request=None) -> Iterator[None]:
+def request_snapshot() -> Iterator[None]:
     """Let the request's session read bring the keys of `session_read_keys` (see above).
 
-    With the request given, the first `read_many` of the request reads the
-    session first if it has one (a view that reads versions before it looks
-    at the user still needs a single round trip).
+    Only what is read after the session comes from the snapshot: a page that
+    shows the user (every full page does, in its chrome) looks at the user
+    before it reads versions. A partial that never needs the session (the
+    glossary search) does not read it.
     """
     _snapshot.active = True
-    _snapshot.unread_session = request
     forget_snapshot()
     try:
         yield
     finally:
         _snapshot.active = False
-        _snapshot.unread_session = None
         forget_snapshot()
 
 
@@ -358,11 +356,6 @@ def forget_snapshot() -> None:
 
 def read_many(keys: Sequence[str]) -> dict:
     """`cache.get_many(keys)`, answered from the request's snapshot where it has asked already."""
-    if _snapshot.unread_session is not None:
-        request, _snapshot.unread_session = _snapshot.unread_session, None
-        session = getattr(request, "session", None)
-        if session is not None and session.session_key:
-            "_" in session  # noqa: B015 (reading it loads the session, which fills the snapshot)
     asked = _snapshot.asked
     if not asked:
         return cache.get_many(keys)

@@ -41,5 +41,5 @@ class CacheSnapshotMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with request_snapshot(request):
+        with request_snapshot():
             return self.get_response(request)

@@ -67,11 +67,14 @@ def term_list(request):
     """
     query = nfkc(request.GET.get("q", "")).strip()[:SEARCH_MAX_LENGTH]
     paper_slug = request.GET.get("paper", "").strip()
+    partial = _wants_partial(request)
+    if not partial:
+        # A full page shows the user: reading the session first brings the version with it (core.cache).
+        request.user.is_authenticated  # noqa: B018
     version = caching.version()
     choices = index.paper_choices(request.user, version=version) if paper_slug else {}
     paper = choices.get(paper_slug)
     filters = index.Filters(query=query, paper=paper, page=index.parse_page(request.GET.get("page")))
-    partial = _wants_partial(request)
     if partial:
         names = ["listing"]  # htmx: only the results are swapped
     elif not query and paper is None:
@@ -134,6 +137,7 @@ def _related_terms():
 
 @require_GET
 def term_detail(request, slug):
+    request.user.is_authenticated  # noqa: B018 (the session read brings the version: see term_list)
     pieces = _term_pieces(slug, user=request.user, version=caching.version())
     term_id = int(pieces["pk"])
     in_deck = request.user.is_authenticated and Card.objects.filter(user=request.user, term_id=term_id).exists()

@@ -108,3 +108,22 @@ def test_ticks_cached_under_older_versions_are_not_used(learner_client, learner)
     step.set_done(learner, True)
     cache.set(ticks_key(learner.pk), (("old", "old"), {}), timeout=None)  # a copy from before the tick
     assert "1/2" in learner_client.get(url).content.decode().replace(" ", "")
+
+
+def test_the_htmx_glossary_search_does_not_read_the_session(learner_client, monkeypatch):
+    url = reverse("glossary:term_list")
+    learner_client.get(url, {"q": "a"}, headers={"HX-Request": "true"})
+    calls = _count_reads(monkeypatch)
+    assert learner_client.get(url, {"q": "a"}, headers={"HX-Request": "true"}).status_code == 200
+    assert not [key for call in calls for key in call if key.startswith(KEY_PREFIX)]
+
+
+def test_a_term_page_reads_its_version_with_the_session(learner_client, monkeypatch):
+    from tests.factories import make_term
+
+    url = make_term(name_ko="역전파", name_en="Backpropagation").get_absolute_url()
+    learner_client.get(url)
+    calls = _count_reads(monkeypatch)
+    assert learner_client.get(url).status_code == 200
+    assert calls[0][0].startswith(KEY_PREFIX)
+    assert fragments.version_key("glossary") not in [key for call in calls[1:] for key in call]
