@@ -11,6 +11,20 @@ def _fast_test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _postgres_marker(request):
+    """Tests marked `postgres` are skipped, with how to run them, when the database is not PostgreSQL."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            f"needs PostgreSQL (this run uses {connection.vendor}); "
+            "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
+        )
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

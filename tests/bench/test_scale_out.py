@@ -93,8 +93,6 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture
 def two_servers(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     env.update(
         DATABASE_URL=_database_url(),

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, connections
+from django.db import connections
 
 from papers.models import ChecklistStep, StepProgress
 from progress import tracking
@@ -19,15 +19,6 @@ from tests.factories import make_paper, make_user
 THREADS = 8
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"concurrency tests need PostgreSQL (this run uses {connection.vendor}); "
-            "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
-        )
 
 
 def run_in_threads(targets):

@@ -7,22 +7,13 @@ import threading
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, connections
+from django.db import connections
 
 from quizzes.models import Attempt, NoAttemptsLeft, Quiz
 from quizzes.signals import attempt_changed
 from tests.factories import make_quiz, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"concurrency tests need PostgreSQL (this run uses {connection.vendor}); "
-            "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
-        )
 
 
 def run_in_threads(count, target):
