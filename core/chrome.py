@@ -35,7 +35,8 @@ SLOTS = {
 }
 PARTS = ("head", "header", "footer")
 
-_rendered: dict[tuple, str] = {}
+# (part, language, script prefix, section, visitor) -> the HTML and the names of the slots it has.
+_rendered: dict[tuple, tuple[str, frozenset[str]]] = {}
 
 
 def csrf_token(request) -> str:
@@ -47,7 +48,7 @@ def csrf_token(request) -> str:
     """
     secret = request.META.get("CSRF_COOKIE")
     memo = getattr(request, "_masked_csrf_token", None)
-    if memo is None or memo[0] != secret or secret is None:
+    if memo is None or memo[0] != secret:
         token = get_token(request)  # may set the secret first
         memo = request._masked_csrf_token = (request.META.get("CSRF_COOKIE"), token)
     return memo[1]
@@ -74,7 +75,7 @@ def visitor(request) -> str:
     return "instructor" if is_instructor(user) else "learner"
 
 
-def _render(part: str, language: str, current: str, who: str) -> str:
+def _render(part: str, language: str, current: str, who: str) -> tuple[str, frozenset[str]]:
     context = {
         **SLOTS,
         "LANGUAGE_CODE": language,
@@ -84,7 +85,8 @@ def _render(part: str, language: str, current: str, who: str) -> str:
         "signed_in": who != "visitor",
         "instructor": who == "instructor",
     }
-    return render_to_string(f"core/chrome.html#{part}", context)
+    html = render_to_string(f"core/chrome.html#{part}", context)
+    return html, frozenset(name for name, marker in SLOTS.items() if marker in html)
 
 
 def chrome(context, part: str) -> SafeString:
@@ -95,19 +97,20 @@ def chrome(context, part: str) -> SafeString:
     language = get_language() or settings.LANGUAGE_CODE
     current, who = section(request), visitor(request)
     key = (part, language, get_script_prefix(), current, who)
-    html = _rendered.get(key)
-    if html is None or settings.DEBUG:
-        html = _rendered[key] = _render(part, language, current, who)
+    rendered = _rendered.get(key)
+    if rendered is None or settings.DEBUG:
+        rendered = _rendered[key] = _render(part, language, current, who)
+    html, slots = rendered
     values = {}
-    if SLOTS["csrf_token"] in html:
+    if "csrf_token" in slots:
         values[SLOTS["csrf_token"]] = csrf_token(request) if request is not None else ""
-    if SLOTS["username"] in html:
+    if "username" in slots:
         values[SLOTS["username"]] = request.user.get_username()
-    if SLOTS["full_path"] in html or SLOTS["full_path_quoted"] in html:
+    if "full_path" in slots or "full_path_quoted" in slots:
         path = request.get_full_path() if request is not None else "/"
         values[SLOTS["full_path"]] = path
         values[SLOTS["full_path_quoted"]] = urlencode(path)
-    if SLOTS["csp_nonce"] in html:
+    if "csp_nonce" in slots:
         nonce = context.get("csp_nonce")  # a LazyNonce: reading it puts it in the CSP header too
         values[SLOTS["csp_nonce"]] = str(nonce) if nonce is not None else ""
     return fill_slots(html, values)
