@@ -61,6 +61,11 @@ def paper_choices(user, *, version: str) -> dict[str, PaperChoice]:
     return {row[1]: PaperChoice(*row) for row in rows}
 
 
+def page_count(terms: int) -> int:
+    """How many index pages `terms` terms fill (at least one, which then says there are none)."""
+    return max(1, -(-terms // PAGE_SIZE))
+
+
 def parse_page(value: str | None) -> int:
     """A page number from the query string: not a number is page 1, too large is the last page."""
     value = (value or "").strip()
@@ -135,7 +140,7 @@ def listing_context(filters: Filters, *, version: str) -> dict:
         terms = terms.filter(papers=filters.paper.pk)
     ordered = list(terms.in_index_order().values_list("pk", "initial"))
     total = len(ordered)
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = page_count(total)
     page = min(filters.page, pages)
     first, last = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
     on_page = ordered[first:last]

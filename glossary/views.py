@@ -362,12 +362,11 @@ def review_rate(request, card_id):
 def warm(request) -> int:
     """Render the index pages and every term's page into the cache (see core's `warm_cache`)."""
     version = caching.version()
-    total = Term.objects.count()
-    pages = max(1, -(-total // index.PAGE_SIZE))
+    slugs = list(Term.objects.order_by("pk").values_list("slug", flat=True))
+    pages = index.page_count(len(slugs))
     for number in range(1, pages + 1):
         filters = index.Filters(query="", paper=None, page=number)
         index.cached_pieces(filters, ["listing", "intro"], user=request.user, version=version)
-    slugs = list(Term.objects.order_by("pk").values_list("slug", flat=True))
     for slug in slugs:
         _term_pieces(slug, user=request.user, version=version)
     return pages + len(slugs)
