@@ -31,7 +31,7 @@ def test_database_url_switches_to_postgresql():
         "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.DATABASES['default']['PORT'],"
         " s.DATABASES['default']['NAME'], s.DATABASES['default']['CONN_HEALTH_CHECKS']",
     )
-    assert out == "('django.db.backends.postgresql', 'db.example', 5433, 'papers', True)"
+    assert out == "('core.db.postgresql', 'db.example', 5433, 'papers', True)"
 
 
 def test_dj_database_url_parses_sqlite_and_postgres():
