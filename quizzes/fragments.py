@@ -93,6 +93,8 @@ def take_page(attempt, items: Sequence) -> tuple[QuizHead, list]:
 
 def question_for_saving(question_id: int) -> TakeQuestion | None:
     """The question as its take page shows it: what an autosave checks the posted answer against."""
+    if question_id >= 2**63:
+        return None  # beyond any id (and SQLite's integers)
     _head, questions = _parts([question_id])
     return questions.get(question_id)
 

@@ -551,6 +551,42 @@ class Attempt(models.Model):
             raise report.errors[response.question_id]
         return response
 
+    @staticmethod
+    def save_answer_at_once(
+        *, attempt_id: int, user, question_id: int, values: list[str], sequence: int | None, qtype: str, choice_ids
+    ) -> Response | None:
+        """The autosave's usual case, one statement in all: the stored response, or None.
+
+        Usual: the answer is valid for the question (`qtype`, `choice_ids`,
+        from the take page's cache) and differs from the stored one, the
+        page's `sequence` is current, and the attempt is the user's and open.
+        None means nothing was written and the answer should go the long way
+        (`save_response`), which finds out why: another learner's attempt, an
+        unchanged or stale answer, a closed or overdue attempt, an invalid value.
+        """
+        if sequence is None or not all(abs(n) < 2**63 for n in (attempt_id, question_id, sequence)):
+            return None  # no page's number, or an id no row has: the long way answers
+        try:
+            text, selected = clean_answer(qtype, values, choice_ids=choice_ids)
+        except InvalidAnswer:
+            return None
+        now = timezone.now()
+        stored = sql.save_answer_if_current(
+            attempt_id=attempt_id,
+            user_id=user.pk,
+            question_id=question_id,
+            text=text,
+            selected=selected,
+            sequence=sequence,
+            now=now,
+            grace=GRACE_PERIOD,
+        )
+        if stored is None:
+            return None
+        return Response(
+            attempt_id=attempt_id, question_id=question_id, text=text, selected=selected, saved_at=now, sequence=stored
+        )
+
     def save_answer(self, *, question_id: int, values: list[str], sequence: int | None = None, now=None) -> Response:
         """One question's answer. Raises the refusal; Response.DoesNotExist for a foreign question."""
         report = self.save_answers({question_id: (values, sequence)}, now=now)

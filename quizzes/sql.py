@@ -47,3 +47,49 @@ def case_by_pk(model, field_name: str, values: dict[int, object]) -> Cast:
     pk_column = connection.ops.quote_name(model._meta.pk.column)
     case = RawSQL(f"CASE {pk_column} {whens} END", params, output_field=field)  # noqa: S611
     return Cast(case, output_field=field)
+
+
+def save_answer_if_current(
+    *, attempt_id: int, user_id: int, question_id: int, text: str, selected: list[int], sequence: int, now, grace
+) -> int | None:
+    """The autosave's usual case in one statement; the response's new sequence number, or None.
+
+    The response of question `question_id` in attempt `attempt_id` is
+    written if the attempt is the user's and still open (as `attempt_open`),
+    the response still has the `sequence` the page was rendered with, and
+    the answer differs from the stored one. None when any of that does not
+    hold: nothing was written, and the caller finds out which it was.
+    """
+    from quizzes.models import Attempt, Response
+
+    quote = connection.ops.quote_name
+    attempt, response = quote(Attempt._meta.db_table), quote(Response._meta.db_table)
+    text_col, selected_col, saved_col, seq_col = (quote(n) for n in ("text", "selected", "saved_at", "sequence"))
+    sql = (
+        f"UPDATE {response} SET {text_col} = %s, {selected_col} = %s, {saved_col} = %s, {seq_col} = {seq_col} + 1"  # noqa: S608
+        f" WHERE {response}.attempt_id = %s AND {response}.question_id = %s AND {seq_col} = %s"
+        f" AND NOT ({text_col} = %s AND {selected_col} = %s)"
+        f" AND EXISTS (SELECT 1 FROM {attempt} WHERE {attempt}.id = {response}.attempt_id"
+        f" AND {attempt}.user_id = %s AND {attempt}.state = %s"
+        f" AND ({attempt}.deadline IS NULL OR {attempt}.deadline >= %s))"
+        f" RETURNING {seq_col}"
+    )
+    field = Response._meta.get_field
+    selected_value = field("selected").get_db_prep_save(selected, connection)
+    params = [
+        text,
+        selected_value,
+        field("saved_at").get_db_prep_save(now, connection),
+        attempt_id,
+        question_id,
+        sequence,
+        text,
+        selected_value,
+        user_id,
+        Attempt.State.IN_PROGRESS.value,
+        connection.ops.adapt_datetimefield_value(now - grace),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None

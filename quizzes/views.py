@@ -163,29 +163,43 @@ def _review_context(attempt, *, with_items: bool = True):
 def attempt_autosave(request, pk, question_id):
     """One question's answer, as it changes (htmx); returns its "saved" status.
 
-    Two queries: the response with its attempt (the ownership check: 404 for
-    anyone else's attempt or a question not in it), then one conditional
-    UPDATE. The question's type and choices come from the take page's cache.
+    Usually one query: a conditional UPDATE that also checks that the
+    attempt is the learner's and open and that the page's number is current
+    (`Attempt.save_answer_at_once`). The question's type and choices come
+    from the take page's cache. Anything unusual goes the long way: the
+    response with its attempt (the ownership check: 404 for anyone else's
+    attempt or a question not in it), then the refusal or the save.
     """
+    question = fragments.question_for_saving(question_id)
+    if question is None:
+        raise Http404  # no such question, or deleted just now
+    values = request.POST.getlist(f"q-{question_id}")
+    sequence = _int_or_none(request.POST.get(f"seq-{question_id}"))
+    item = Attempt.save_answer_at_once(
+        attempt_id=pk,
+        user=request.user,
+        question_id=question_id,
+        values=values,
+        sequence=sequence,
+        qtype=question.qtype,
+        choice_ids=question.choice_ids,
+    )
+    if item is not None:
+        item.qtype = question.qtype
+        if not request.htmx:
+            return redirect(reverse("quizzes:attempt_detail", args=[pk]) + f"#q-{question_id}")
+        return _vary(_save_status(request, item))
     # `attempt__pk`, not `attempt_id`: an id beyond the column's range is then a 404, not a database error.
     item = get_object_or_404(
         Response.objects.select_related("attempt"), attempt__pk=pk, attempt__user=request.user, question__pk=question_id
     )
-    question = fragments.question_for_saving(question_id)
-    if question is None:
-        raise Http404  # deleted just now
     item.qtype = question.qtype
     attempt = item.attempt
     attempt.user = request.user  # the same row; saves signal receivers a query
-    sequence = _int_or_none(request.POST.get(f"seq-{question_id}"))
     error, closed = None, False
     try:
         attempt.save_response(
-            item,
-            values=request.POST.getlist(f"q-{question_id}"),
-            sequence=sequence,
-            qtype=question.qtype,
-            choice_ids=question.choice_ids,
+            item, values=values, sequence=sequence, qtype=question.qtype, choice_ids=question.choice_ids
         )
     except AttemptError as exc:
         error, closed = str(exc), isinstance(exc, AttemptClosed)
@@ -195,15 +209,19 @@ def attempt_autosave(request, pk, question_id):
         if error:
             messages.error(request, error)
         return redirect(f"{attempt.get_absolute_url()}#q-{question_id}")
-    response = render(
+    response = _save_status(request, item, attempt=attempt, error=error)
+    if closed:
+        trigger_client_event(response, "attemptClosed", {"url": attempt.get_absolute_url()})
+    return _vary(response)
+
+
+def _save_status(request, item, *, attempt=None, error=None):
+    return render(
         request,
         "quizzes/attempt_take.html#save-status",
         {"attempt": attempt, "item": item, "save_error": error, "just_saved": error is None},
         status=409 if error else 200,
     )
-    if closed:
-        trigger_client_event(response, "attemptClosed", {"url": attempt.get_absolute_url()})
-    return _vary(response)
 
 
 @login_required

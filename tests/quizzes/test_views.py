@@ -237,6 +237,51 @@ def test_stale_autosave_is_refused_with_a_message(learner_client):
     assert Response.objects.get(attempt=attempt).text == "tab one"
 
 
+def test_autosave_in_the_usual_case_is_one_statement(learner_client):
+    quiz = make_quiz(questions=1, qtype="short")
+    attempt = start(learner_client, quiz)
+    question = quiz.questions.get()
+    learner_client.get(detail_url(attempt))  # the take page puts the question in the cache
+    with CaptureQueriesContext(connection) as queries:
+        response = learner_client.post(
+            autosave_url(attempt, question), {f"q-{question.pk}": "역전파", f"seq-{question.pk}": 0}, headers=HTMX
+        )
+    assert response.status_code == 200
+    assert f'name="seq-{question.pk}" value="1"' in response.content.decode()
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE"]
+    stored = Response.objects.get(attempt=attempt)
+    assert (stored.text, stored.sequence) == ("역전파", 1) and stored.saved_at is not None
+
+
+def test_autosave_with_the_right_number_still_refuses_another_learners_attempt(learner_client):
+    quiz = make_quiz(questions=1, qtype="short")
+    attempt = start(learner_client, quiz)
+    question = quiz.questions.get()
+    intruder = Client()
+    intruder.force_login(make_user())
+    response = intruder.post(
+        autosave_url(attempt, question), {f"q-{question.pk}": "mine now", f"seq-{question.pk}": 0}, headers=HTMX
+    )
+    assert response.status_code == 404
+    assert Response.objects.get(attempt=attempt).text == "" and Response.objects.get(attempt=attempt).sequence == 0
+
+
+@pytest.mark.parametrize("qtype", ["short", "multiple"])
+def test_autosave_of_an_unchanged_answer_writes_nothing(learner_client, qtype):
+    quiz = make_quiz(questions=1, qtype=qtype)
+    attempt = start(learner_client, quiz)
+    question = quiz.questions.get()
+    answer = "같은 답" if qtype == "short" else [a.pk for a in question.answers.all()][:2]
+    url, data = autosave_url(attempt, question), {f"q-{question.pk}": answer, f"seq-{question.pk}": 0}
+    learner_client.post(url, data, headers=HTMX)
+    saved_at = Response.objects.get(attempt=attempt).saved_at
+    assert saved_at is not None
+    response = learner_client.post(url, data | {f"seq-{question.pk}": 1}, headers=HTMX)
+    assert response.status_code == 200 and f'name="seq-{question.pk}" value="1"' in response.content.decode()
+    stored = Response.objects.get(attempt=attempt)
+    assert (stored.sequence, stored.saved_at) == (1, saved_at)
+
+
 def test_autosave_after_the_deadline_is_refused_and_auto_submits(learner_client):
     quiz = make_quiz(questions=2, qtype="short", time_limit=timedelta(minutes=5))
     attempt = start(learner_client, quiz)
@@ -565,7 +610,7 @@ def measure_attempt(client, quiz, limits):
 
 def test_take_and_submit_run_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     client.force_login(make_user())
-    ceilings = {"take": 5, "take_again": 2, "save_all": 4, "autosave": 2, "submit": 12, "review": 4}
+    ceilings = {"take": 5, "take_again": 2, "save_all": 4, "autosave": 1, "submit": 12, "review": 4}
 
     def limits(name):
         return django_assert_max_num_queries(ceilings[name])
