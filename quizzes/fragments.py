@@ -4,9 +4,11 @@ A question looks the same to every learner who takes it: its text, its
 choices, its inputs. That HTML is rendered once per language and question
 version (`quizzes/_take_question.html`) and kept as a `format_html()` string
 whose fields are where one learner's page differs: the question's number in
-this attempt, the autosave URL and the learner's own answer (its text, the
-`checked` of its choices). `take_page()` fills them in per request, escaped
-by `format_html()`. Nothing of the answer key is loaded to render a
+this attempt, the autosave URL, the learner's own answer (its text, the
+`checked` of its choices) and its save status (`save_status()`, from the
+page's `save-status` partial rendered once per process). `take_page()` fills
+them in per request, escaped (`core.cache.format_escaped`), and joins them: no template
+is rendered per question. Nothing of the answer key is loaded to render a
 question, and no learner state is stored.
 
 The template marks the fields as `<!--slot:name-->`; such a comment cannot
@@ -31,20 +33,31 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
-from core.cache import bump_on_commit, fragment_key, get_versioned, set_versioned, versions
+from core.cache import (
+    bump_on_commit,
+    format_escaped,
+    fragment_key,
+    get_versioned,
+    join_escaped,
+    set_versioned,
+    versions,
+)
 
 # Bumped when every stored Markdown field is rendered again (glossary links changed).
 MARKDOWN_VERSION = "markdown"
 _SLOT = re.compile(r"<!--slot:(\w+)-->")
 _URL_SENTINEL = 987_654_321  # stands for the question id in a reversed autosave URL
-_FORMAT = 3  # of the cached values: part of their keys, so that a change never reads an old shape
+_FORMAT = 4  # of the cached values: part of their keys, so that a change never reads an old shape
 
 
 @dataclass(frozen=True)
@@ -73,22 +86,72 @@ def quiz_version(quiz_id: int) -> str:
     return f"quizzes.quiz:{quiz_id}"
 
 
-def take_page(attempt, items: Sequence) -> tuple[QuizHead, list]:
-    """The quiz header and the responses, each with `qtype` and `question_html` (filled in for this learner)."""
+def take_page(attempt, items: Sequence) -> tuple[QuizHead, list, SafeString]:
+    """The quiz header, the responses shown (each with its `qtype`) and their questions' HTML for this learner."""
     head, questions = _parts([item.question_id for item in items], quiz_id=attempt.quiz_id)
     url_head, url_tail = reverse("quizzes:attempt_autosave", args=[attempt.pk, _URL_SENTINEL]).rsplit(
         str(_URL_SENTINEL), 1
     )
     # A question deleted since the responses were read has no part: it is gone from the attempt too.
     shown = [item for item in items if item.question_id in questions]
+    html = []
     for number, item in enumerate(shown, start=1):
         question = questions[item.question_id]
+        item.qtype = question.qtype
         selected = set(item.selected or ())
         fields = {f"checked_{pk}": " checked" if pk in selected else "" for pk in question.choice_ids}
         url = f"{url_head}{item.question_id}{url_tail}"
-        item.qtype = question.qtype
-        item.question_html = format_html(question.html, number=number, url=url, text=item.text, **fields)
-    return head, shown
+        status = save_status(item)
+        html.append(format_escaped(question.html, number=number, url=url, text=item.text, status=status, **fields))
+    return head, shown, join_escaped(html)
+
+
+def save_status(item) -> SafeString:
+    """A response's save status, as the `save-status` partial of the take page shows it when nothing went wrong.
+
+    `item` is a Response with `qtype` set. The partial is rendered once per
+    process for each language and kind of status (not saved yet, saved,
+    saved but not a number), with markers in place of the question id, the
+    sequence number and the time, filled in here.
+    """
+    if item.saved_at is None:
+        kind = "new"
+    elif item.qtype == "numerical" and item.text and not item.text_is_number:
+        kind = "not-a-number"
+    else:
+        kind = "saved"
+    key = (get_language(), kind)
+    status = _statuses.get(key)
+    if status is None or settings.DEBUG:
+        status = _statuses[key] = _render_status(kind)
+    return format_escaped(status, question_id=item.question_id, sequence=item.sequence, saved_time=item.saved_time)
+
+
+# (language, kind) -> the save status as a `format_html()` string (see `save_status`).
+_statuses: dict[tuple, str] = {}
+_STATUS_MARKERS = {
+    "question_id": "quiz7slot7question",
+    "sequence": "quiz7slot7sequence",
+    "saved_time": "quiz7slot7time",
+}
+
+
+def _render_status(kind: str) -> str:
+    item = SimpleNamespace(
+        question_id=_STATUS_MARKERS["question_id"],
+        sequence=_STATUS_MARKERS["sequence"],
+        saved_at=None if kind == "new" else True,
+        saved_time=_STATUS_MARKERS["saved_time"],
+        qtype="numerical" if kind == "not-a-number" else "",
+        text="?",
+        text_is_number=False,
+    )
+    html = render_to_string("quizzes/attempt_take.html#save-status", {"item": item, "save_error": None})
+    html = "\n".join(line for line in html.splitlines() if line.strip())  # the template's blank lines
+    html = html.replace("{", "{{").replace("}", "}}")
+    for name, marker in _STATUS_MARKERS.items():
+        html = html.replace(marker, "{" + name + "}")
+    return html
 
 
 def question_for_saving(question_id: int) -> TakeQuestion | None:

@@ -733,15 +733,9 @@ class Attempt(models.Model):
             self.responses.all(), key=lambda r: (position.get(r.question_id, len(position)), r.question.order)
         )
 
-    def responses_for_taking(self) -> list[Response]:
-        """The answers so far in this attempt's question order, without their questions (one query).
-
-        The take page has the questions from its cache (quizzes.fragments).
-        """
+    def in_question_order(self, responses) -> list[Response]:
+        """`responses` of this attempt in its question order (those of questions added since, last)."""
         position = {pk: i for i, pk in enumerate(self.question_order or [])}
-        responses = self.responses.order_by().only(
-            "id", "attempt_id", "question_id", "text", "selected", "saved_at", "sequence"
-        )
         return sorted(responses, key=lambda r: (position.get(r.question_id, len(position)), r.question_id))
 
     @property

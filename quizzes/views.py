@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from core.permissions import instructor_required, is_instructor
-from quizzes import fragments, grading
+from quizzes import fragments, grading, sql
 from quizzes.forms import GradeForm
 from quizzes.gift import export_gift
 from quizzes.models import (
@@ -107,12 +107,11 @@ def attempt_start(request, slug):
 @require_GET
 def attempt_detail(request, pk):
     """The take page while in progress, the review page once submitted."""
-    attempt = get_object_or_404(Attempt, pk=pk, user=request.user)  # anyone else's is a 404
-    attempt.user = request.user
+    attempt, responses = _attempt_and_responses(request, pk)  # anyone else's is a 404
     if attempt.close_if_overdue():
         messages.warning(request, _("제한 시간이 지나 마감 시각까지 저장된 답으로 자동 제출되었습니다."))
     if attempt.is_in_progress:
-        return _vary(_take_page(request, attempt))
+        return _vary(_take_page(request, attempt, responses))
     attempt.quiz = Quiz.objects.select_related("paper").get(pk=attempt.quiz_id)
     prefetch_related_objects([attempt], Prefetch("responses", queryset=Response.objects.with_keys()))
     if request.htmx and not request.htmx.history_restore_request:
@@ -122,9 +121,20 @@ def attempt_detail(request, pk):
     return _vary(render(request, "quizzes/attempt_review.html", _review_context(attempt)))
 
 
-def _take_page(request, attempt):
-    """Two queries (the attempt, its responses): questions and header come from the cache (quizzes.fragments)."""
-    head, items = fragments.take_page(attempt, attempt.responses_for_taking())
+def _attempt_and_responses(request, pk) -> tuple[Attempt, list[Response]]:
+    """The learner's attempt and its responses in its question order, in one query (404 for anyone else's)."""
+    if pk >= 2**63:
+        raise Http404  # beyond any id (and SQLite's integers)
+    attempt, responses = sql.attempt_with_responses(attempt_id=pk, user_id=request.user.pk)
+    if attempt is None:
+        raise Http404
+    attempt.user = request.user  # the same row; saves signal receivers a query
+    return attempt, attempt.in_question_order(responses)
+
+
+def _take_page(request, attempt, responses):
+    """One query (the attempt with its responses): questions and header come from the cache (quizzes.fragments)."""
+    head, items, questions_html = fragments.take_page(attempt, responses)
     return render(
         request,
         "quizzes/attempt_take.html",
@@ -132,6 +142,7 @@ def _take_page(request, attempt):
             "attempt": attempt,
             "head": head,
             "items": items,
+            "questions_html": questions_html,
             "answered": sum(1 for item in items if item.is_answered),
             "seconds_left": attempt.seconds_left(),
         },
@@ -188,7 +199,7 @@ def attempt_autosave(request, pk, question_id):
         item.qtype = question.qtype
         if not request.htmx:
             return redirect(reverse("quizzes:attempt_detail", args=[pk]) + f"#q-{question_id}")
-        return _vary(_save_status(request, item))
+        return _vary(HttpResponse(fragments.save_status(item)))
     # `attempt__pk`, not `attempt_id`: an id beyond the column's range is then a 404, not a database error.
     item = get_object_or_404(
         Response.objects.select_related("attempt"), attempt__pk=pk, attempt__user=request.user, question__pk=question_id
@@ -209,19 +220,17 @@ def attempt_autosave(request, pk, question_id):
         if error:
             messages.error(request, error)
         return redirect(f"{attempt.get_absolute_url()}#q-{question_id}")
-    response = _save_status(request, item, attempt=attempt, error=error)
+    if error is None:
+        return _vary(HttpResponse(fragments.save_status(item)))
+    response = render(
+        request,
+        "quizzes/attempt_take.html#save-status",
+        {"attempt": attempt, "item": item, "save_error": error},
+        status=409,
+    )
     if closed:
         trigger_client_event(response, "attemptClosed", {"url": attempt.get_absolute_url()})
     return _vary(response)
-
-
-def _save_status(request, item, *, attempt=None, error=None):
-    return render(
-        request,
-        "quizzes/attempt_take.html#save-status",
-        {"attempt": attempt, "item": item, "save_error": error, "just_saved": error is None},
-        status=409 if error else 200,
-    )
 
 
 @login_required

@@ -169,3 +169,18 @@ def test_redis_cache_takes_keys_memcached_would_warn_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         backend.validate_key("a key with spaces " + "x" * 300)
+
+
+def test_format_escaped_escapes_like_format_html():
+    from django.utils.html import format_html
+    from django.utils.safestring import SafeString, mark_safe
+
+    from core.cache import format_escaped
+
+    template = '<p title="{a}">{b} {n} {safe} {lazy}</p>'
+    from django.utils.translation import gettext_lazy
+
+    values = {"a": '"><script>&', "b": "<b>'x'</b>", "n": 3, "safe": mark_safe("<i>ok</i>"), "lazy": gettext_lazy("<")}
+    fast = format_escaped(template, **values)
+    assert fast == format_html(template, **values)
+    assert isinstance(fast, SafeString) and "<script>" not in fast and "<i>ok</i>" in fast

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from quizzes import fragments
 from quizzes.models import Answer, Attempt, Response
-from tests.factories import make_question, make_quiz
+from tests.factories import make_question, make_quiz, make_user
 from tests.quizzes.test_views import HTMX, MARKER, autosave_url, detail_url, keyed_quiz, start
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +34,39 @@ def test_a_cached_page_is_the_same_page_and_never_holds_the_answer_key(learner_c
     assert len(parts) == 7 and not any(MARKER in part.html or "31415" in part.html for part in parts.values())
 
 
-def test_a_cached_page_reads_only_the_attempt_and_its_responses(learner_client, django_assert_max_num_queries):
+def test_a_cached_page_reads_only_the_attempt_with_its_responses(learner_client, django_assert_num_queries):
     attempt = start(learner_client, make_quiz(questions=12))
     take_html(learner_client, attempt)  # fills the cache
-    with django_assert_max_num_queries(2):  # the attempt, its responses (session and user are cached)
+    with django_assert_num_queries(1):  # the attempt joined to its responses (session and user are cached)
         take_html(learner_client, attempt)
+
+
+def test_an_attempt_whose_questions_were_all_deleted_still_opens(learner_client):
+    quiz = make_quiz(questions=2)
+    attempt = start(learner_client, quiz)
+    quiz.questions.all().delete()
+    html = take_html(learner_client, attempt)
+    assert fieldsets(html) == [] and 'id="attempt-form"' in html
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_save_status_is_the_partial_as_the_template_renders_it(language):
+    """`save_status` fills a per-process rendering of the partial: the same HTML as rendering it for the item."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    quiz = make_quiz(questions=0)
+    question = make_question(quiz=quiz, qtype="numerical")
+    attempt, _ = Attempt.start(quiz=quiz, user=make_user())
+    item = Response.objects.get(attempt=attempt, question=question)
+    item.qtype = question.qtype
+    with translation.override(language):
+        for text in ("", "3.14", "three <b>"):  # not saved yet; saved; saved, not a number
+            if text:
+                attempt.save_response(item, values=[text], qtype="numerical", choice_ids=set())
+            fresh = render_to_string("quizzes/attempt_take.html#save-status", {"item": item, "save_error": None})
+            assert str(fragments.save_status(item)) == "\n".join(x for x in fresh.splitlines() if x.strip())
+        assert ("cannot be read as a number" if language == "en" else "숫자로 읽을 수 없습니다") in fresh
 
 
 def test_each_learner_sees_their_own_answers_numbers_and_urls(client, learner, other_learner):
@@ -161,13 +189,13 @@ def test_autosave_checks_choices_against_the_current_question(learner_client):
     assert response.status_code == 409 and "이 문항에 없는 선택지입니다" in response.content.decode()
 
 
-def test_autosave_runs_two_queries_and_gives_nothing_away(learner_client, django_assert_max_num_queries):
+def test_autosave_runs_one_query_and_gives_nothing_away(learner_client, django_assert_max_num_queries):
     quiz = keyed_quiz()
     attempt = start(learner_client, quiz)
     take_html(learner_client, attempt)
     for question in quiz.questions.all():
         value = question.answers.first().pk if question.is_choice else "31415.9"
-        with django_assert_max_num_queries(2):  # the response with its attempt, the UPDATE
+        with django_assert_max_num_queries(1):  # the UPDATE that checks the attempt too
             response = learner_client.post(
                 autosave_url(attempt, question), {f"q-{question.pk}": value, f"seq-{question.pk}": 0}, headers=HTMX
             )

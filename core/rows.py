@@ -1,0 +1,55 @@
+"""Rows of hand-written SQL (progress/sql.py, quizzes/sql.py) as the ORM would give them.
+
+Values go through the model fields' own conversions, so a raw statement
+behaves exactly like an ORM query on PostgreSQL and on SQLite (which the
+tests use): aware datetimes, Decimals, booleans, JSON. Nothing here runs SQL.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import DEFERRED
+
+
+def field(model, name: str):
+    return model._meta.get_field(name)
+
+
+_converters: dict[tuple[str, object], tuple] = {}
+
+
+def _converters_for(model_field) -> tuple:
+    """The backend's and the field's converters for values of `model_field` (looked up once per backend)."""
+    key = (connection.vendor, model_field)
+    found = _converters.get(key)
+    if found is None:
+        expression = model_field.get_col(model_field.model._meta.db_table)
+        converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        found = (expression, tuple(converters))
+        _converters[key] = found
+    return found
+
+
+def from_db(model, name: str, value):
+    """A raw column value as the ORM would return it for `model.name` (e.g. SQLite's text datetimes)."""
+    if value is None:
+        return None
+    expression, converters = _converters_for(field(model, name))
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
+
+
+def to_db(model, name: str, value):
+    """A Python value as the ORM would send it for `model.name`."""
+    return field(model, name).get_db_prep_save(value, connection)
+
+
+def instance(model, **values):
+    """A model instance from column values, the others deferred (as `.only()` makes them).
+
+    Accessing a deferred field loads it, so a page that needs one more field
+    is slower, never wrong.
+    """
+    fields = model._meta.concrete_fields
+    return model.from_db(None, list(values), [values.get(f.attname, DEFERRED) for f in fields])
