@@ -16,6 +16,7 @@ def field(model, name: str):
 
 
 _converters: dict[tuple[str, object], tuple] = {}
+_model_converters: dict[tuple[str, object, tuple[str, ...]], list] = {}
 
 
 def _converters_for(model_field) -> tuple:
@@ -38,6 +39,32 @@ def from_db(model, name: str, value):
     for converter in converters:
         value = converter(value, expression, connection)
     return value
+
+
+def instances(model, names: tuple[str, ...], rows) -> list:
+    """Instances of `model` from rows of the columns `names` (attnames), converted as `from_db` does.
+
+    For many rows at once: the converters of each column are looked up once.
+    """
+    key = (connection.vendor, model, names)
+    columns = _model_converters.get(key)
+    if columns is None:
+        columns = _model_converters[key] = [_converters_for(field(model, name)) for name in names]
+    fields = model._meta.concrete_fields
+    position = {name: i for i, name in enumerate(names)}
+    order = [position.get(f.attname) for f in fields]
+    convert = [(i, expression, converters) for i, (expression, converters) in enumerate(columns) if converters]
+    made = []
+    for row in rows:
+        values = list(row)
+        for i, expression, converters in convert:
+            value = values[i]
+            if value is not None:
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                values[i] = value
+        made.append(model.from_db(None, names, [DEFERRED if i is None else values[i] for i in order]))
+    return made
 
 
 def to_db(model, name: str, value):

@@ -97,6 +97,7 @@ def save_answer_if_current(
 
 # What the take page needs of each response (the rest stays deferred).
 TAKING_FIELDS = ("id", "question_id", "text", "selected", "saved_at", "sequence")
+_taking_sql: dict[str, str] = {}  # by database vendor
 
 
 def attempt_with_responses(*, attempt_id: int, user_id: int):
@@ -105,33 +106,29 @@ def attempt_with_responses(*, attempt_id: int, user_id: int):
     The attempt has every field; each response has `TAKING_FIELDS` and the
     attempt itself (the same instance), the rest deferred.
     """
-    from core.rows import from_db, instance
+    from core.rows import instances
     from quizzes.models import Attempt, Response
 
-    quote = connection.ops.quote_name
-    attempt_fields = [f for f in Attempt._meta.concrete_fields]
-    response_fields = [Response._meta.get_field(name) for name in TAKING_FIELDS]
-    columns = [f"a.{quote(f.column)}" for f in attempt_fields] + [f"r.{quote(f.column)}" for f in response_fields]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(Attempt._meta.db_table)} a"  # noqa: S608
-        f" LEFT JOIN {quote(Response._meta.db_table)} r ON r.attempt_id = a.id"
-        " WHERE a.id = %s AND a.user_id = %s"
-    )
+    attempt_names = tuple(f.attname for f in Attempt._meta.concrete_fields)
+    sql = _taking_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = [f"a.{quote(Attempt._meta.get_field(n).column)}" for n in attempt_names]
+        columns += [f"r.{quote(Response._meta.get_field(n).column)}" for n in TAKING_FIELDS]
+        sql = _taking_sql[connection.vendor] = (
+            f"SELECT {', '.join(columns)} FROM {quote(Attempt._meta.db_table)} a"  # noqa: S608
+            f" LEFT JOIN {quote(Response._meta.db_table)} r ON r.attempt_id = a.id"
+            " WHERE a.id = %s AND a.user_id = %s"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, [attempt_id, user_id])
         rows = cursor.fetchall()
     if not rows:
         return None, []
-    split = len(attempt_fields)
-    attempt = instance(
-        Attempt, **{f.attname: from_db(Attempt, f.attname, v) for f, v in zip(attempt_fields, rows[0], strict=False)}
-    )
-    responses = []
-    for row in rows:
-        if row[split] is None:
-            continue  # the attempt has no responses (LEFT JOIN)
-        values = {f.attname: from_db(Response, f.attname, v) for f, v in zip(response_fields, row[split:], strict=True)}
-        response = instance(Response, attempt_id=attempt.pk, **values)
-        response.attempt = attempt
-        responses.append(response)
+    split = len(attempt_names)
+    (attempt,) = instances(Attempt, attempt_names, [rows[0][:split]])
+    # A LEFT JOIN row without a response: the attempt has none.
+    responses = instances(Response, TAKING_FIELDS, [row[split:] for row in rows if row[split] is not None])
+    for response in responses:
+        response.attempt = attempt  # sets attempt_id too
     return attempt, responses
