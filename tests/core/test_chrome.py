@@ -85,6 +85,23 @@ def test_one_masked_csrf_token_per_request_for_chrome_and_page_forms(learner_cli
     assert len(tokens) >= 4 and len(set(tokens)) == 1  # logout, language, two checklist steps
 
 
+def test_a_templates_own_csrf_token_tag_uses_the_same_masked_token(learner_client):
+    from django.urls import reverse
+
+    from tests.factories import make_quiz
+
+    quiz = make_quiz(questions=1)
+    learner_client.post(reverse("quizzes:attempt_start", args=[quiz.slug]))
+    attempt = quiz.attempts.get()
+    html = learner_client.get(attempt.get_absolute_url()).content.decode()
+    from django.conf import settings
+
+    template = settings.BASE_DIR / "templates" / "quizzes" / "attempt_take.html"
+    assert "{% csrf_token %}" in template.read_text(encoding="utf-8")
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1  # logout, language, the answer form
+
+
 def test_a_new_csrf_secret_gets_a_new_masked_token(rf):
     from django.middleware.csrf import rotate_token
 
