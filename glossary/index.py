@@ -174,7 +174,7 @@ def cached_pieces(filters: Filters, names: list[str], *, user, version: str) -> 
     """The named parts of the page from the cache (one round trip), rendering only what is missing.
 
     - "listing": the count, jump bar, terms and page links of `filters`;
-    - "options": the papers dropdown's options, with none selected;
+    - "options": the papers dropdown's options, with none selected (`views.paper_options`);
     - "intro": the page header and the search form when nothing is searched
       or selected, which then differ only by being signed in or not.
     """
@@ -185,8 +185,7 @@ def cached_pieces(filters: Filters, names: list[str], *, user, version: str) -> 
         return list(paper_choices(user, version=version).values())
 
     def render_intro() -> str:
-        context = {"query": "", "signed_in": user.is_authenticated, "paper_choices": choices()}
-        return render_to_string(INTRO_TEMPLATE, context)
+        return render_to_string(INTRO_TEMPLATE, {"query": "", "signed_in": user.is_authenticated})
 
     parts: dict[str, tuple[Callable[[], tuple], Callable[[], str]]] = {
         "listing": (

@@ -12,6 +12,7 @@ urlpatterns = [
     path("deck/add/<str:slug>/", views.deck_add_term, name="deck_add_term"),
     path("deck/remove/<str:slug>/", views.deck_remove_term, name="deck_remove_term"),
     path("deck/add-paper/<str:slug>/", views.deck_add_paper, name="deck_add_paper"),
+    path("papers/options/", views.paper_options, name="paper_options"),
     path("<str:slug>/", views.term_detail, name="term_detail"),
     path("<str:slug>/preview/", views.term_preview, name="term_preview"),
 ]

@@ -63,7 +63,8 @@ def term_list(request):
     """One page of the index (or of the search results), mostly from the cache.
 
     htmx requests (search keystrokes, the paper filter, page links) get only
-    the results; the papers dropdown is built for full pages only.
+    the results. The papers dropdown has only the selected paper: its other
+    options come from `paper_options` when the learner reaches for it.
     """
     query = nfkc(request.GET.get("q", "")).strip()[:SEARCH_MAX_LENGTH]
     paper_slug = request.GET.get("paper", "").strip()
@@ -80,8 +81,7 @@ def term_list(request):
     elif not query and paper is None:
         names = ["listing", "intro"]
     else:
-        # A searched or selected form renders itself; a selected paper also needs its own <option selected>.
-        names = ["listing"] if paper else ["listing", "options"]
+        names = ["listing"]  # a searched or selected form renders itself
     pieces = index.cached_pieces(filters, names, user=request.user, version=version)
     context = {
         "query": query,
@@ -89,13 +89,37 @@ def term_list(request):
         "unknown_paper": bool(paper_slug) and paper is None,
         "listing": pieces["listing"],
         "intro": pieces.get("intro"),
-        "paper_options": pieces.get("options"),
-        "paper_choices": list(choices.values()),
     }
     if not partial and "intro" not in pieces:
         # Only a page whose form is rendered here looks at the user (an htmx search need not load it).
         context["signed_in"] = request.user.is_authenticated
     return _render(request, "glossary/term_list.html", "term-results", context)
+
+
+@require_GET
+def paper_options(request):
+    """The papers of the index's dropdown: its options for htmx (the selected paper, `?paper=`, marked),
+    and a page of links for a browser without JavaScript.
+
+    The index page leaves the options out: with hundreds of papers they would
+    be half of its weight, and most visits never open the dropdown.
+    """
+    version = caching.version()
+    choices = index.paper_choices(request.user, version=version)
+    if not _wants_partial(request):
+        response = render(request, "glossary/paper_index.html", {"paper_choices": list(choices.values())})
+    else:
+        paper = choices.get(request.GET.get("paper", "").strip())
+        context = {"paper": paper}
+        if paper is None:  # none selected: the cached options
+            filters = index.Filters(query="", paper=None, page=1)
+            pieces = index.cached_pieces(filters, ["options"], user=request.user, version=version)
+            context["paper_options"] = pieces["options"]
+        else:
+            context["paper_choices"] = list(choices.values())
+        response = render(request, "glossary/term_list.html#paper-select-options", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _term_pieces(slug: str, *, user, version: str) -> dict[str, SafeString]:
@@ -366,7 +390,7 @@ def warm(request) -> int:
     pages = index.page_count(len(slugs))
     for number in range(1, pages + 1):
         filters = index.Filters(query="", paper=None, page=number)
-        index.cached_pieces(filters, ["listing", "intro"], user=request.user, version=version)
+        index.cached_pieces(filters, ["listing", "intro", "options"], user=request.user, version=version)
     for slug in slugs:
         _term_pieces(slug, user=request.user, version=version)
     return pages + len(slugs)

@@ -90,9 +90,42 @@ def test_unknown_paper_shows_a_message_and_everything(client, terms):
 
 def test_draft_papers_are_not_offered_to_learners(client, terms):
     make_term(name_en="Secret", papers=[make_paper(title="Draft paper", slug="drafty", status="draft")])
-    html = client.get(INDEX).content.decode()
-    assert "Draft paper" not in html
+    assert "Draft paper" not in client.get(reverse("glossary:paper_options")).content.decode()
+    assert "Draft paper" not in client.get(INDEX).content.decode()
     assert "drafty" not in client.get(reverse("glossary:term_detail", args=["bpe"])).content.decode()
+
+
+def test_the_papers_dropdown_loads_its_options_when_reached_for(client, terms):
+    html = client.get(INDEX).content.decode()
+    select = html[html.index('<select id="term-paper"') : html.index("</select>")]
+    assert select.count("<option") == 1  # "all papers" only: the page stays light with hundreds of papers
+    options_url = reverse("glossary:paper_options")
+    assert f'hx-get="{options_url}"' in html and 'hx-trigger="pointerenter once, focusin once' in html
+    options = client.get(options_url, headers={"HX-Request": "true"}).content.decode()
+    assert options.count("<option") == 3 and 'value="transformer"' in options and "selected" not in options
+    assert "<html" not in options
+
+    filtered = client.get(INDEX, {"paper": "transformer"}).content.decode()
+    assert f'hx-get="{options_url}?paper=transformer"' in filtered
+    assert '<option value="transformer" selected>' in filtered
+    options = client.get(options_url, {"paper": "transformer"}, headers={"HX-Request": "true"}).content.decode()
+    assert options.count("<option") == 3 and '<option value="transformer" selected>' in options
+
+
+def test_without_javascript_the_papers_are_a_page_of_links(client, terms):
+    make_term(name_en="Secret", papers=[make_paper(title="Draft paper", slug="drafty", status="draft")])
+    index_html = client.get(INDEX).content.decode()
+    assert f'href="{reverse("glossary:paper_options")}"' in index_html
+    html = client.get(reverse("glossary:paper_options")).content.decode()
+    assert "<html" in html and "<option" not in html
+    assert f'href="{INDEX}?paper=transformer"' in html and "Draft paper" not in html
+
+
+def test_paper_options_run_no_query_once_cached(client, terms, django_assert_num_queries):
+    client.get(reverse("glossary:paper_options"), headers={"HX-Request": "true"})
+    with django_assert_num_queries(0):
+        response = client.get(reverse("glossary:paper_options"), headers={"HX-Request": "true"})
+    assert response.content.decode().count("<option") == 3
 
 
 def test_learner_sees_add_paper_to_deck_button_when_filtered(learner_client, terms):
@@ -186,6 +219,7 @@ def test_search_results_are_paginated_and_keep_the_search_in_links(client, db):
     assert html.count('class="term-link"') == PAGE_SIZE
     assert "?q=bulk+term&amp;paper=big&amp;page=2" in html
     assert 'value="bulk term"' in html and '<option value="big" selected>' in html
+    assert html.count("<option") == 2  # all papers and the selected one: the others load when needed
     html = client.get(INDEX, {"q": "bulk term", "paper": "big", "page": "2"}).content.decode()
     assert html.count('class="term-link"') == 20
 
@@ -199,14 +233,15 @@ def test_index_and_search_run_a_fixed_number_of_queries(client, learner, django_
     make_terms_bulk(count=count, paper=paper)
     client.force_login(learner)
     client.get("/")  # the signed-in user is cached now
-    # Not cached yet: the page's terms (ids in order), their entries, the papers dropdown.
-    with django_assert_num_queries(3):
+    # Not cached yet: the page's terms (ids in order), their entries (the papers dropdown loads apart).
+    with django_assert_num_queries(2):
         response = client.get(INDEX)
     assert response.content.decode().count('class="term-link"') == min(count, PAGE_SIZE)
     with django_assert_num_queries(0):
         client.get(INDEX)
-    # A search that is not cached yet lists its terms; their entries are cached already.
-    with django_assert_num_queries(1):
+    # A search that is not cached yet lists its terms (and, the first time, finds the papers
+    # that have terms); their entries are cached already.
+    with django_assert_num_queries(2):
         client.get(INDEX, {"q": "bulk term", "paper": "big"}, headers={"HX-Request": "true"})
     with django_assert_num_queries(0):
         client.get(INDEX, {"q": "bulk term", "paper": "big"}, headers={"HX-Request": "true"})

@@ -100,6 +100,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "quizzes:quiz_export_gift": Endpoint(get=INSTRUCTOR, kwargs=lambda w: {"slug": w.keyed_quiz.slug}),
     # glossary
     "glossary:term_list": Endpoint(get=PUBLIC),
+    "glossary:paper_options": Endpoint(get=PUBLIC),
     "glossary:term_detail": Endpoint(get=PUBLIC, kwargs=lambda w: {"slug": w.term.slug}),
     "glossary:term_preview": Endpoint(get=PUBLIC, kwargs=lambda w: {"slug": w.term.slug}),
     "glossary:review": Endpoint(get=SIGNED_IN),
