@@ -132,3 +132,49 @@ def attempt_with_responses(*, attempt_id: int, user_id: int):
     for response in responses:
         response.attempt = attempt  # sets attempt_id too
     return attempt, responses
+
+
+PAPER_FIELDS = ("id", "title", "slug", "status")
+_quiz_page_sql: dict[tuple[str, bool], str] = {}  # by database vendor and "published only"
+
+
+def quiz_with_history(*, slug: str, user_id: int | None, published_only: bool):
+    """The quiz page's rows in one query: the quiz (None if there is none to show), its paper (id,
+    title, slug, status), its number of questions, and the user's attempts at it by number."""
+    from core.rows import instances
+    from papers.models import Paper
+    from quizzes.models import Attempt, Question, Quiz
+
+    quiz_names = tuple(f.attname for f in Quiz._meta.concrete_fields)
+    attempt_names = tuple(f.attname for f in Attempt._meta.concrete_fields)
+    key = (connection.vendor, published_only)
+    sql = _quiz_page_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+
+        def columns(alias, model, names):
+            return [f"{alias}.{quote(model._meta.get_field(n).column)}" for n in names]
+
+        selected = columns("q", Quiz, quiz_names) + columns("p", Paper, PAPER_FIELDS)
+        selected.append(f"(SELECT COUNT(*) FROM {quote(Question._meta.db_table)} n WHERE n.quiz_id = q.id)")  # noqa: S608
+        selected += columns("a", Attempt, attempt_names)
+        published = " AND q.is_published = %s AND p.status = %s" if published_only else ""
+        sql = _quiz_page_sql[key] = (
+            f"SELECT {', '.join(selected)} FROM {quote(Quiz._meta.db_table)} q"  # noqa: S608
+            f" JOIN {quote(Paper._meta.db_table)} p ON p.id = q.paper_id"
+            f" LEFT JOIN {quote(Attempt._meta.db_table)} a ON a.quiz_id = q.id AND a.user_id = %s"
+            f" WHERE q.slug = %s{published} ORDER BY a.number"
+        )
+    params = [user_id, slug] + ([True, Paper.Status.PUBLISHED.value] if published_only else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None, 0, []
+    first = rows[0]
+    paper_start = len(quiz_names)
+    count_at = paper_start + len(PAPER_FIELDS)
+    (quiz,) = instances(Quiz, quiz_names, [first[:paper_start]])
+    (quiz.paper,) = instances(Paper, PAPER_FIELDS, [first[paper_start:count_at]])
+    attempts = instances(Attempt, attempt_names, [row[count_at + 1 :] for row in rows if row[count_at + 1] is not None])
+    return quiz, first[count_at], attempts

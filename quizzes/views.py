@@ -3,8 +3,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,22 +54,19 @@ def _own_attempt(request, pk, *, responses: bool = False, related: str = "quiz__
 
 @require_GET
 def quiz_detail(request, slug):
-    question_count = (
-        Question.objects.filter(quiz=OuterRef("pk")).order_by().values("quiz").annotate(n=Count("pk")).values("n")
+    """The quiz before starting: what it is, and the learner's attempts and grade (one query)."""
+    user = request.user
+    signed_in = user.is_authenticated
+    quiz, question_count, attempts = sql.quiz_with_history(
+        slug=slug, user_id=user.pk if signed_in else None, published_only=not is_instructor(user)
     )
-    quiz = get_object_or_404(
-        Quiz.objects.visible_to(request.user)
-        .select_related("paper")
-        .annotate(question_count=Coalesce(Subquery(question_count), 0)),
-        slug=slug,
-    )
-    context = {
-        "quiz": quiz,
-        "question_count": quiz.question_count,
-        "can_manage": is_instructor(request.user),
-    }
-    if request.user.is_authenticated:
-        attempts = _history(quiz, request.user)
+    if quiz is None:
+        raise Http404("No quiz matches the given query.")
+    context = {"quiz": quiz, "question_count": question_count, "can_manage": is_instructor(user)}
+    if signed_in:
+        for attempt in attempts:
+            attempt.quiz, attempt.user = quiz, user  # the same rows; saves the signal receivers queries
+            attempt.close_if_overdue()  # overdue ones are auto-submitted first
         context.update(
             attempts=attempts,
             open_attempt=next((a for a in attempts if a.is_in_progress), None),
@@ -78,15 +74,6 @@ def quiz_detail(request, slug):
             attempts_left=quiz.attempts_left(len(attempts)),
         )
     return render(request, "quizzes/quiz_detail.html", context)
-
-
-def _history(quiz, user) -> list[Attempt]:
-    """The learner's attempts at this quiz by number, overdue ones auto-submitted first (one query)."""
-    attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
-    for attempt in attempts:
-        attempt.quiz, attempt.user = quiz, user  # the same rows; saves the signal receivers queries
-        attempt.close_if_overdue()
-    return attempts
 
 
 @login_required

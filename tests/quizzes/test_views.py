@@ -120,6 +120,19 @@ def test_history_shows_the_grade_by_the_grading_method(learner_client, learner):
     assert "<strong>100%</strong>" in html and "badge-ok" in html
 
 
+def test_the_quiz_page_with_a_history_is_one_query(learner_client, learner, django_assert_num_queries):
+    quiz = make_quiz(questions=3, attempts_allowed=5)
+    for _ in range(2):
+        attempt, _created = Attempt.start(quiz=quiz, user=learner)
+        attempt.submit()
+    Attempt.start(quiz=quiz, user=learner)
+    learner_client.get("/")  # the signed-in user is cached now
+    with django_assert_num_queries(1):  # the quiz, its paper, its question count and the learner's attempts
+        html = learner_client.get(quiz.get_absolute_url()).content.decode()
+    assert "문항 3개" in html and "진행 중인 시도 이어 하기" in html
+    assert html.count("결과 보기") == 2
+
+
 def test_start_and_continue(learner_client):
     quiz = make_quiz(questions=2)
     attempt = start(learner_client, quiz)
