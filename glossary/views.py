@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Min, Prefetch, Q, Window
+from django.db.models import Count, Min, Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from core.cache import cached_fragments, cached_html, fragment_key
 from core.permissions import is_instructor
 from core.text import nfkc
-from glossary import caching, flashcards, index
+from glossary import caching, flashcards, index, sql
 from glossary.models import Card, Term
 from papers.models import Paper
 
@@ -271,33 +271,12 @@ def deck(request):
 # --- review ----------------------------------------------------------------------
 
 
-# What an unrevealed card shows of its term: the names (the definition only after "show answer").
-_UNREVEALED_DEFERRED = ("term__definition", "term__definition_html", "term__summary", "term__aliases")
-
-
 def _next_card(user, now) -> tuple[Card | None, dict]:
-    """The first due card (unrevealed) and the deck's counts, in one query.
-
-    The counts are window aggregates over all the learner's cards, so the
-    earliest card carries them even when it is not due yet (then there is
-    no card to review, only counts).
-    """
-    first = (
-        Card.objects.filter(user=user)
-        .select_related("term")
-        .defer(*_UNREVEALED_DEFERRED)
-        .annotate(
-            deck_total=Window(Count("pk")),
-            deck_due_now=Window(Count("pk", filter=Q(due__lte=now))),
-            deck_next_due=Window(Min("due", filter=Q(due__gt=now))),
-        )
-        .order_by("due", "pk")
-        .first()
-    )
-    if first is None:
-        return None, {"total": 0, "due_now": 0, "next_due": None}
-    counts = {"total": first.deck_total, "due_now": first.deck_due_now, "next_due": first.deck_next_due}
-    return (first if first.due <= now else None), counts
+    """The first due card (unrevealed: its term's names only) and the deck's counts, in one query."""
+    first, counts = sql.first_card_and_counts(user_id=user.pk, now=now)
+    if first is not None:
+        first.user = user  # the same row
+    return (first if first is not None and first.due <= now else None), counts
 
 
 def _review_context(card: Card | None, counts: dict, *, revealed: bool = False, error: str = "") -> dict:
