@@ -84,7 +84,9 @@ def bump(*names: str) -> None:
 
 def bump_on_commit(*names: str) -> None:
     bump(*names)
-    transaction.on_commit(lambda: bump(*names))
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: bump(*names))
+    # else autocommit: the write is committed already, and one bump after it is enough.
 
 
 @once

@@ -59,6 +59,16 @@ def test_bump_on_commit_bumps_again_after_the_commit():
     assert len({before, during, after}) == 3
 
 
+@pytest.mark.django_db(transaction=True)
+def test_bump_on_commit_outside_a_transaction_bumps_once(monkeypatch):
+    bumps = []
+    real = fragments.bump
+    monkeypatch.setattr(fragments, "bump", lambda *names: bumps.append(names) or real(*names))
+    before = fragments.versions("papers")
+    fragments.bump_on_commit("papers")  # autocommit: whatever was written is committed already
+    assert bumps == [("papers",)] and fragments.versions("papers") != before
+
+
 def _redis_url() -> str:
     import os
 
