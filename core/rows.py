@@ -1,4 +1,4 @@
-"""Rows of hand-written SQL (progress/sql.py, quizzes/sql.py) as the ORM would give them.
+"""Rows of hand-written SQL (progress/, quizzes/ and glossary/sql.py) as the ORM would give them.
 
 Values go through the model fields' own conversions, so a raw statement
 behaves exactly like an ORM query on PostgreSQL and on SQLite (which the
@@ -16,7 +16,24 @@ def field(model, name: str):
 
 
 _converters: dict[tuple[str, object], tuple] = {}
-_model_converters: dict[tuple[str, object, tuple[str, ...]], list] = {}
+# (vendor, model, column names) -> where each model field's value is in a row, and the columns to convert.
+_row_plans: dict[tuple[str, object, tuple[str, ...]], tuple[list, list]] = {}
+
+
+def fits_bigint(value: int) -> bool:
+    """Whether an id or number from a URL or a form fits a 64-bit column (SQLite cannot even bind a larger one)."""
+    return abs(value) < 2**63
+
+
+def attnames(model, *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The model's column attribute names (`paper_id`, not `paper`), in field order, less the `exclude`d fields."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.name not in exclude)
+
+
+def columns(alias: str, model, names: tuple[str, ...]) -> list[str]:
+    """`alias."column"` for each attname in `names`, quoted for the database: a hand-written SELECT's list."""
+    quote = connection.ops.quote_name
+    return [f"{alias}.{quote(model._meta.get_field(name).column)}" for name in names]
 
 
 def _converters_for(model_field) -> tuple:
@@ -44,16 +61,18 @@ def from_db(model, name: str, value):
 def instances(model, names: tuple[str, ...], rows) -> list:
     """Instances of `model` from rows of the columns `names` (attnames), converted as `from_db` does.
 
-    For many rows at once: the converters of each column are looked up once.
+    For many rows at once: where each field is and which columns need
+    converting are worked out once per backend, model and columns.
     """
     key = (connection.vendor, model, names)
-    columns = _model_converters.get(key)
-    if columns is None:
-        columns = _model_converters[key] = [_converters_for(field(model, name)) for name in names]
-    fields = model._meta.concrete_fields
-    position = {name: i for i, name in enumerate(names)}
-    order = [position.get(f.attname) for f in fields]
-    convert = [(i, expression, converters) for i, (expression, converters) in enumerate(columns) if converters]
+    plan = _row_plans.get(key)
+    if plan is None:
+        position = {name: i for i, name in enumerate(names)}
+        order = [position.get(f.attname) for f in model._meta.concrete_fields]
+        converted = [_converters_for(field(model, name)) for name in names]
+        convert = [(i, expression, found) for i, (expression, found) in enumerate(converted) if found]
+        plan = _row_plans[key] = (order, convert)
+    order, convert = plan
     made = []
     for row in rows:
         values = list(row)

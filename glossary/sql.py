@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from core.rows import from_db, instances
+from core.rows import attnames, columns, from_db, instances
 
 # What an unrevealed card shows of its term: the names (the definition only after "show answer").
 UNREVEALED_DEFERRED = ("definition", "definition_html", "summary", "aliases")
@@ -24,21 +24,19 @@ def first_card_and_counts(*, user_id: int, now):
     """
     from glossary.models import Card, Term
 
-    card_names = tuple(f.attname for f in Card._meta.concrete_fields)
-    term_names = tuple(f.attname for f in Term._meta.concrete_fields if f.name not in UNREVEALED_DEFERRED)
+    card_names, term_names = attnames(Card), attnames(Term, exclude=UNREVEALED_DEFERRED)
     sql = _first_due_sql.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
-        columns = [f"c.{quote(Card._meta.get_field(n).column)}" for n in card_names]
-        columns += [f"t.{quote(Term._meta.get_field(n).column)}" for n in term_names]
+        selected = columns("c", Card, card_names) + columns("t", Term, term_names)
         due = f"c.{quote('due')}"
-        columns += [
+        selected += [
             "COUNT(*) OVER ()",
             f"COUNT(*) FILTER (WHERE {due} <= %s) OVER ()",
             f"MIN({due}) FILTER (WHERE {due} > %s) OVER ()",
         ]
         sql = _first_due_sql[connection.vendor] = (
-            f"SELECT {', '.join(columns)} FROM {quote(Card._meta.db_table)} c"  # noqa: S608
+            f"SELECT {', '.join(selected)} FROM {quote(Card._meta.db_table)} c"  # noqa: S608
             f" JOIN {quote(Term._meta.db_table)} t ON t.id = c.term_id"
             f" WHERE c.user_id = %s ORDER BY {due}, c.id LIMIT 1"
         )

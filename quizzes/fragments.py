@@ -52,6 +52,7 @@ from core.cache import (
     set_versioned,
     versions,
 )
+from core.rows import fits_bigint
 
 # Bumped when every stored Markdown field is rendered again (glossary links changed).
 MARKDOWN_VERSION = "markdown"
@@ -156,8 +157,8 @@ def _render_status(kind: str) -> str:
 
 def question_for_saving(question_id: int) -> TakeQuestion | None:
     """The question as its take page shows it: what an autosave checks the posted answer against."""
-    if question_id >= 2**63:
-        return None  # beyond any id (and SQLite's integers)
+    if not fits_bigint(question_id):
+        return None  # beyond any id
     _head, questions = _parts([question_id])
     return questions.get(question_id)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
 from core.models import RenderedMarkdownModel
+from core.rows import fits_bigint
 from papers.models import Paper
 from quizzes import grading, sql
 from quizzes.signals import attempt_changed
@@ -564,7 +565,7 @@ class Attempt(models.Model):
         (`save_response`), which finds out why: another learner's attempt, an
         unchanged or stale answer, a closed or overdue attempt, an invalid value.
         """
-        if sequence is None or not all(abs(n) < 2**63 for n in (attempt_id, question_id, sequence)):
+        if sequence is None or not all(fits_bigint(n) for n in (attempt_id, question_id, sequence)):
             return None  # no page's number, or an id no row has: the long way answers
         try:
             text, selected = clean_answer(qtype, values, choice_ids=choice_ids)

@@ -18,6 +18,8 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
+from core.rows import attnames, columns, instances
+
 
 def attempt_open(*, now: datetime, grace) -> RawSQL:
     """A condition on a response row: its attempt is in progress and `now` is within its deadline plus `grace`."""
@@ -106,17 +108,15 @@ def attempt_with_responses(*, attempt_id: int, user_id: int):
     The attempt has every field; each response has `TAKING_FIELDS` and the
     attempt itself (the same instance), the rest deferred.
     """
-    from core.rows import instances
     from quizzes.models import Attempt, Response
 
-    attempt_names = tuple(f.attname for f in Attempt._meta.concrete_fields)
+    attempt_names = attnames(Attempt)
     sql = _taking_sql.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
-        columns = [f"a.{quote(Attempt._meta.get_field(n).column)}" for n in attempt_names]
-        columns += [f"r.{quote(Response._meta.get_field(n).column)}" for n in TAKING_FIELDS]
+        selected = columns("a", Attempt, attempt_names) + columns("r", Response, TAKING_FIELDS)
         sql = _taking_sql[connection.vendor] = (
-            f"SELECT {', '.join(columns)} FROM {quote(Attempt._meta.db_table)} a"  # noqa: S608
+            f"SELECT {', '.join(selected)} FROM {quote(Attempt._meta.db_table)} a"  # noqa: S608
             f" LEFT JOIN {quote(Response._meta.db_table)} r ON r.attempt_id = a.id"
             " WHERE a.id = %s AND a.user_id = %s"
         )
@@ -140,21 +140,18 @@ _quiz_page_sql: dict[tuple[str, bool], str] = {}  # by database vendor and "publ
 
 def quiz_with_history(*, slug: str, user_id: int | None, published_only: bool):
     """The quiz page's rows in one query: the quiz (None if there is none to show), its paper (id,
-    title, slug, status), its number of questions, and the user's attempts at it by number."""
-    from core.rows import instances
+    title, slug, status), its number of questions, and the user's attempts at it by number.
+
+    `published_only` is `QuizQuerySet.published()` written out: a published quiz of a published paper.
+    """
     from papers.models import Paper
     from quizzes.models import Attempt, Question, Quiz
 
-    quiz_names = tuple(f.attname for f in Quiz._meta.concrete_fields)
-    attempt_names = tuple(f.attname for f in Attempt._meta.concrete_fields)
+    quiz_names, attempt_names = attnames(Quiz), attnames(Attempt)
     key = (connection.vendor, published_only)
     sql = _quiz_page_sql.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-
-        def columns(alias, model, names):
-            return [f"{alias}.{quote(model._meta.get_field(n).column)}" for n in names]
-
         selected = columns("q", Quiz, quiz_names) + columns("p", Paper, PAPER_FIELDS)
         selected.append(f"(SELECT COUNT(*) FROM {quote(Question._meta.db_table)} n WHERE n.quiz_id = q.id)")  # noqa: S608
         selected += columns("a", Attempt, attempt_names)

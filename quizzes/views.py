@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from core.permissions import instructor_required, is_instructor
+from core.rows import fits_bigint
 from quizzes import fragments, grading, sql
 from quizzes.forms import GradeForm
 from quizzes.gift import export_gift
@@ -110,8 +111,8 @@ def attempt_detail(request, pk):
 
 def _attempt_and_responses(request, pk) -> tuple[Attempt, list[Response]]:
     """The learner's attempt and its responses in its question order, in one query (404 for anyone else's)."""
-    if pk >= 2**63:
-        raise Http404  # beyond any id (and SQLite's integers)
+    if not fits_bigint(pk):
+        raise Http404  # beyond any id
     attempt, responses = sql.attempt_with_responses(attempt_id=pk, user_id=request.user.pk)
     if attempt is None:
         raise Http404
