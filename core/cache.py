@@ -278,6 +278,22 @@ def set_versioned(items: dict, timeout: int = FRAGMENT_TIMEOUT) -> None:
     _local.set_many(items, timeout)
 
 
+_rendered_once: dict[tuple, object] = {}
+
+
+def rendered_once(key: tuple, render: Callable[[], object]):
+    """What `render()` made of our own templates, once per process for each `key`.
+
+    For HTML that depends only on the code, the templates and the `key` (the
+    chrome, the quiz page's save statuses), so it is kept for the life of the
+    process; with DEBUG on it is rendered every time, so template edits show at once.
+    """
+    value = _rendered_once.get(key)
+    if value is None or settings.DEBUG:
+        value = _rendered_once[key] = render()
+    return value
+
+
 def local_get(key: str):
     """A value under a versioned key (it never changes) from this process's copy, or None."""
     return _local.get_many([key]).get(key)

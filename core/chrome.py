@@ -21,7 +21,7 @@ from django.urls import get_script_prefix
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from core.cache import fill_slots
+from core.cache import fill_slots, rendered_once
 from core.context_processors import nav_urls, site_name
 from core.permissions import is_instructor
 
@@ -34,9 +34,6 @@ SLOTS = {
     "csp_nonce": "chrome7slot7nonce",
 }
 PARTS = ("head", "header", "footer")
-
-# (part, language, script prefix, section, visitor) -> the HTML and the names of the slots it has.
-_rendered: dict[tuple, tuple[str, frozenset[str]]] = {}
 
 
 def csrf_token(request) -> str:
@@ -96,11 +93,8 @@ def chrome(context, part: str) -> SafeString:
     request = context.get("request")
     language = get_language() or settings.LANGUAGE_CODE
     current, who = section(request), visitor(request)
-    key = (part, language, get_script_prefix(), current, who)
-    rendered = _rendered.get(key)
-    if rendered is None or settings.DEBUG:
-        rendered = _rendered[key] = _render(part, language, current, who)
-    html, slots = rendered
+    key = ("chrome", part, language, get_script_prefix(), current, who)
+    html, slots = rendered_once(key, lambda: _render(part, language, current, who))
     values = {}
     if "csrf_token" in slots:
         values[SLOTS["csrf_token"]] = csrf_token(request) if request is not None else ""

@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template, render_to_string
@@ -49,6 +48,7 @@ from core.cache import (
     fragment_key,
     get_versioned,
     join_escaped,
+    rendered_once,
     set_versioned,
     versions,
 )
@@ -121,15 +121,11 @@ def save_status(item) -> SafeString:
         kind = "not-a-number"
     else:
         kind = "saved"
-    key = (get_language(), kind)
-    status = _statuses.get(key)
-    if status is None or settings.DEBUG:
-        status = _statuses[key] = _render_status(kind)
+    status = rendered_once(("quiz-save-status", get_language(), kind), lambda: _render_status(kind))
     return format_escaped(status, question_id=item.question_id, sequence=item.sequence, saved_time=item.saved_time)
 
 
-# (language, kind) -> the save status as a `format_html()` string (see `save_status`).
-_statuses: dict[tuple, str] = {}
+# Plain words that the template's escaping leaves as they are, where the status's values go.
 _STATUS_MARKERS = {
     "question_id": "quiz7slot7question",
     "sequence": "quiz7slot7sequence",
@@ -149,10 +145,7 @@ def _render_status(kind: str) -> str:
     )
     html = render_to_string("quizzes/attempt_take.html#save-status", {"item": item, "save_error": None})
     html = "\n".join(line for line in html.splitlines() if line.strip())  # the template's blank lines
-    html = html.replace("{", "{{").replace("}", "}}")
-    for name, marker in _STATUS_MARKERS.items():
-        html = html.replace(marker, "{" + name + "}")
-    return html
+    return _format_string(html, words=_STATUS_MARKERS)
 
 
 def question_for_saving(question_id: int) -> TakeQuestion | None:
@@ -222,9 +215,13 @@ def _render_questions(question_ids: list[int]) -> dict[int, TakeQuestion]:
     }
 
 
-def _format_string(html: str) -> str:
-    """Rendered HTML as a `format_html()` string: braces doubled, each `<!--slot:name-->` made `{name}`."""
-    return _SLOT.sub(r"{\1}", html.replace("{", "{{").replace("}", "}}"))
+def _format_string(html: str, *, words: dict[str, str] | None = None) -> str:
+    """Rendered HTML as a format string: braces doubled, each `<!--slot:name-->` (and each of the
+    marker `words`, by name) made `{name}`."""
+    html = html.replace("{", "{{").replace("}", "}}")
+    for name, marker in (words or {}).items():
+        html = html.replace(marker, "{" + name + "}")
+    return _SLOT.sub(r"{\1}", html)
 
 
 # ---------------------------------------------------------------- invalidation
