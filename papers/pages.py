@@ -89,17 +89,12 @@ def split_slots(html: str, slots: int) -> list[str]:
     return parts
 
 
-def join_html(pieces: Sequence[str]) -> SafeString:
-    """The pieces in order; any that is not already safe is escaped."""
-    return join_escaped(pieces)
-
-
 def interleave(parts: Sequence[str], fills: Sequence[str]) -> SafeString:
     """Cached parts with what goes in each slot between them."""
     pieces = [parts[0]]
     for fill, part in zip(fills, parts[1:], strict=True):
         pieces += [fill, part]
-    return join_html(pieces)
+    return join_escaped(pieces)  # any piece not already safe is escaped
 
 
 def fragments(
