@@ -432,9 +432,11 @@ class Attempt(models.Model):
     # ------------------------------------------------------------ lifecycle
 
     @classmethod
-    def start(cls, *, quiz: Quiz, user, now=None) -> tuple[Attempt, bool]:
+    def start(cls, *, quiz: Quiz, user, now=None, attempts: list[Attempt] | None = None) -> tuple[Attempt, bool]:
         """The learner's open attempt, or a new one: `(attempt, created)`.
 
+        `attempts` are the learner's attempts at the quiz by number, if the
+        caller has just read them (the view does, with the quiz).
         Races are settled by the database: the partial unique constraint
         allows one open attempt per learner and quiz, and `(quiz, user,
         number)` is unique, so two concurrent starts cannot both create the
@@ -442,13 +444,15 @@ class Attempt(models.Model):
         Raises NoQuestions, NoAttemptsLeft.
         """
         now = now or timezone.now()
-        questions = list(quiz.questions.order_by("order", "pk").values_list("pk", "points"))
+        questions = sql.question_points(quiz_id=quiz.pk)
         if not questions:
             raise NoQuestions
         for _try in range(5):
             # One read of the learner's attempts answers everything: overdue
             # ones to close, the open one, how many were used, the next number.
-            mine = list(cls.objects.filter(quiz=quiz, user=user).order_by("number"))
+            if attempts is None:
+                attempts = list(cls.objects.filter(quiz=quiz, user=user).order_by("number"))
+            mine, attempts = attempts, None  # after a lost race, read them again
             current = None
             for attempt in mine:
                 attempt.quiz, attempt.user = quiz, user  # the same rows; saves the signal receivers queries
@@ -461,17 +465,18 @@ class Attempt(models.Model):
             order = [pk for pk, _points in questions]
             if quiz.shuffle_questions:
                 random.shuffle(order)
+            attempt = cls(
+                quiz=quiz,
+                user=user,
+                number=max((a.number for a in mine), default=0) + 1,
+                deadline=now + quiz.time_limit if quiz.time_limit else None,
+                question_order=order,
+                max_score=sum((points for _pk, points in questions), Decimal(0)),
+            )
             try:
                 with transaction.atomic():
-                    attempt = cls.objects.create(
-                        quiz=quiz,
-                        user=user,
-                        number=max((a.number for a in mine), default=0) + 1,
-                        deadline=now + quiz.time_limit if quiz.time_limit else None,
-                        question_order=order,
-                        max_score=sum((points for _pk, points in questions), Decimal(0)),
-                    )
-                    Response.objects.bulk_create([Response(attempt=attempt, question_id=pk) for pk in order])
+                    sql.insert_attempt(attempt)  # what save() writes, without building the INSERT each time
+                    sql.insert_responses(attempt_id=attempt.pk, quiz_id=quiz.pk)
                     # Inside the transaction: the receivers' writes share its one commit.
                     attempt_changed.send(sender=cls, attempt=attempt)
             except IntegrityError:
@@ -687,27 +692,25 @@ class Attempt(models.Model):
         if not self.is_in_progress:
             return False  # a replay: states never go back to in progress
         now = now or timezone.now()
-        responses = list(
-            self.responses.order_by().select_related("question").only(*GRADING_FIELDS, *GRADING_QUESTION_FIELDS)
-        )
-        keys = grading_keys([r.question_id for r in responses])
+        responses = sql.responses_for_grading(attempt_id=self.pk)
+        keys = sql.grading_keys(attempt_id=self.pk)
         for response in responses:
             response.apply_grade(keys=keys.get(response.question_id, []))
         result = grading.score_attempt(items=[(r.score, r.question.points) for r in responses])
-        scored = {
+        finished = {
+            "state": self.State.FINISHED,
+            "submitted_at": now,
+            "auto_submitted": auto,
             "score": result.score,
             "max_score": result.max_score,
             "grade": result.grade,
             "needs_grading": result.needs_grading,
         }
         with transaction.atomic():
-            won = Attempt.objects.filter(pk=self.pk, state=self.State.IN_PROGRESS).update(
-                state=self.State.FINISHED, submitted_at=now, auto_submitted=auto, **scored
-            )
+            won = sql.finish_attempt(attempt_id=self.pk, values=finished)
             if won:
                 _store_grades(responses)
-                self.state, self.submitted_at, self.auto_submitted = self.State.FINISHED, now, auto
-                for name, value in scored.items():
+                for name, value in finished.items():
                     setattr(self, name, value)
                 # Inside the transaction: the receivers' writes share its one commit.
                 attempt_changed.send(sender=Attempt, attempt=self)
@@ -755,29 +758,6 @@ class Attempt(models.Model):
         if self.passed:
             return _("통과"), "badge badge-ok"
         return _("통과 못 함"), "badge badge-bad"
-
-
-# What grading a response reads and writes (`Response.apply_grade`), and of its question.
-GRADING_FIELDS = (
-    *("attempt", "question", "text", "selected", "self_rating", "grader"),
-    *("fraction", "score", "matched_answer"),
-)
-GRADING_QUESTION_FIELDS = ("question__qtype", "question__points", "question__case_sensitive")
-
-
-def grading_keys(question_ids) -> dict[int, list[grading.Key]]:
-    """The answer keys of these questions, in order (one query, no model instances)."""
-    keys: dict[int, list[grading.Key]] = {}
-    rows = (
-        Answer.objects.filter(question_id__in=set(question_ids))
-        .order_by("question_id", "order", "pk")
-        .values_list("question_id", "pk", "text", "fraction", "value", "tolerance")
-    )
-    for question_id, pk, text, fraction, value, tolerance in rows:
-        keys.setdefault(question_id, []).append(
-            grading.Key(id=pk, text=text, fraction=fraction, value=value, tolerance=tolerance)
-        )
-    return keys
 
 
 def _store_grades(responses: list[Response]) -> None:

@@ -633,6 +633,43 @@ def test_take_and_submit_run_a_fixed_number_of_queries(client, django_assert_max
     assert small == large
 
 
+def test_start_and_submit_are_a_fixed_set_of_hand_written_statements(client):
+    """Start: the quiz with the learner's attempts, the questions, two INSERTs and the progress refresh;
+    submit: the attempt with its quiz, the responses, the keys, two UPDATEs and the refresh."""
+    client.force_login(make_user())
+    counts = {}
+    for size in (3, 30):
+        quiz = quiz_of(size)
+        client.get(quiz.get_absolute_url())  # the session and the user are cached from here on
+        with CaptureQueriesContext(connection) as started:
+            client.post(reverse("quizzes:attempt_start", args=[quiz.slug]))
+        attempt = Attempt.objects.get(quiz=quiz)
+        with CaptureQueriesContext(connection) as submitted:
+            client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+        kinds = [[q["sql"].split()[0] for q in c.captured_queries] for c in (started, submitted)]
+        counts[size] = [len(k) for k in kinds]
+        # The reads before the transaction, then only writes and savepoints (the refresh reads once).
+        assert kinds[0][:2] == ["SELECT", "SELECT"] and kinds[1][:3] == ["SELECT"] * 3
+        assert kinds[0].count("INSERT") == 4 and kinds[1].count("UPDATE") == 3
+        assert attempt.responses.count() == size and Attempt.objects.get(pk=attempt.pk).is_finished
+    assert counts[3] == counts[30] == [11, 12]  # SAVEPOINTs stand for BEGIN and COMMIT in a test transaction
+
+
+def test_a_started_attempt_is_stored_as_the_orm_would_store_it(client, learner):
+    client.force_login(learner)
+    quiz = quiz_of(4)
+    before = timezone.now()
+    attempt = start(client, quiz)
+    assert attempt.user == learner and attempt.number == 1 and attempt.is_in_progress
+    assert before <= attempt.started_at <= timezone.now() and attempt.deadline is None  # auto_now_add, no limit
+    assert sorted(attempt.question_order) == sorted(quiz.questions.values_list("pk", flat=True))
+    assert attempt.max_score == sum(q.points for q in quiz.questions.all())
+    blank = Response()
+    fields = [f.attname for f in Response._meta.concrete_fields if f.attname not in ("id", "attempt_id", "question_id")]
+    for response in attempt.responses.all():
+        assert [getattr(response, name) for name in fields] == [getattr(blank, name) for name in fields]
+
+
 # ---------------------------------------------------------------- the seed quizzes
 
 
