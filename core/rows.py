@@ -99,3 +99,41 @@ def instance(model, **values):
     """
     fields = model._meta.concrete_fields
     return model.from_db(None, list(values), [values.get(f.attname, DEFERRED) for f in fields])
+
+
+_statements: dict[tuple[str, object], str] = {}
+
+
+def statement(key, build) -> str:
+    """The SQL text `build(quote_name)` makes, built once per database vendor and `key`."""
+    found = _statements.get((connection.vendor, key))
+    if found is None:
+        found = _statements[(connection.vendor, key)] = build(connection.ops.quote_name)
+    return found
+
+
+def insert_statement(model) -> str:
+    """`INSERT INTO <table> (<every column but the pk>) VALUES (…) RETURNING <pk>`, for `insert_params`."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    return statement(
+        ("insert", model),
+        lambda quote: (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
+            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}"
+        ),
+    )
+
+
+def insert_params(obj) -> list:
+    """The values `obj.save()` would INSERT (defaults, `auto_now_add`), in `insert_statement`'s order."""
+    return [
+        f.get_db_prep_save(f.pre_save(obj, True), connection)
+        for f in type(obj)._meta.concrete_fields
+        if not f.primary_key
+    ]
+
+
+def inserted(obj, pk) -> None:
+    """Mark `obj` as the saved row `pk`, as `save()` leaves it."""
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from glossary import sql
 from glossary.models import Card, ReviewLog, Term
 from glossary.signals import deck_changed
 
@@ -91,23 +92,22 @@ def review(*, card: Card, rating: int, expected_reps: int | None = None, now: da
     before = fsrs.Card.from_dict(card.fsrs) if card.fsrs else fsrs.Card(card_id=card.term_id, due=card.due)
     after, log = scheduler().review_card(before, RATINGS[rating], review_datetime=now)
     reps = card.reps if expected_reps is None else expected_reps
+    rated = {"fsrs": after.to_dict(), "due": after.due, "state": int(after.state), "reps": reps + 1, "last_review": now}
+    entry = ReviewLog(
+        card=card,
+        user_id=card.user_id,
+        rating=rating,
+        reviewed_at=now,
+        due_before=card.due,
+        due_after=after.due,
+        log=log.to_dict(),
+    )
     with transaction.atomic():
-        updated = Card.objects.filter(pk=card.pk, reps=reps).update(
-            fsrs=after.to_dict(), due=after.due, state=int(after.state), reps=reps + 1, last_review=now
-        )
-        if not updated:
+        if not sql.rate_card(card_id=card.pk, seen_reps=reps, values=rated):
             raise StaleReview
-        entry = ReviewLog.objects.create(
-            card=card,
-            user_id=card.user_id,
-            rating=rating,
-            reviewed_at=now,
-            due_before=card.due,
-            due_after=after.due,
-            log=log.to_dict(),
-        )
+        sql.insert_review(entry)
         user = card.user
         transaction.on_commit(lambda: deck_changed.send(sender=Card, user=user))
-    card.fsrs, card.due, card.state = after.to_dict(), after.due, int(after.state)
-    card.reps, card.last_review = reps + 1, now
+    for name, value in rated.items():
+        setattr(card, name, value)
     return entry

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Min, Prefetch, Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.cache import cached_fragments, cached_html, fragment_key
 from core.permissions import is_instructor
+from core.rows import fits_bigint
 from core.text import nfkc
 from glossary import caching, flashcards, index, sql
 from glossary.models import Card, Term
@@ -308,8 +309,12 @@ def review(request):
 
 def _own_card(request, card_id: int, *, with_term: bool = True) -> Card:
     """The learner's own card (404 for anyone else's), with `card.user` set without a query."""
-    cards = Card.objects.select_related("term") if with_term else Card.objects.all()
-    card = get_object_or_404(cards, pk=card_id, user=request.user)
+    if with_term:
+        card = get_object_or_404(Card.objects.select_related("term"), pk=card_id, user=request.user)
+    else:
+        card = sql.own_card(card_id=card_id, user_id=request.user.pk) if fits_bigint(card_id) else None
+        if card is None:
+            raise Http404("No flashcard matches the given query.")
     card.user = request.user
     return card
 

@@ -18,7 +18,7 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from core.rows import attnames, columns, from_db, instances
+from core.rows import attnames, columns, from_db, insert_params, insert_statement, inserted, instances, statement
 
 
 def attempt_open(*, now: datetime, grace) -> RawSQL:
@@ -183,16 +183,6 @@ def quiz_with_history(*, slug: str, user_id: int | None, published_only: bool):
 # against under 0.1 ms for the same statement written out; a start made five
 # and a submit six. The statements below are built once per database vendor.
 
-_built: dict[tuple[str, str], str] = {}
-
-
-def _statement(name: str, build) -> str:
-    key = (connection.vendor, name)
-    sql = _built.get(key)
-    if sql is None:
-        sql = _built[key] = build(connection.ops.quote_name)
-    return sql
-
 
 def _fetch(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
@@ -204,8 +194,8 @@ def question_points(*, quiz_id: int) -> list[tuple[int, object]]:
     """`(id, points)` of the quiz's questions, in quiz order."""
     from quizzes.models import Question
 
-    sql = _statement(
-        "question_points",
+    sql = statement(
+        "quizzes.question_points",
         lambda quote: (
             f"SELECT id, points FROM {quote(Question._meta.db_table)}"  # noqa: S608
             f" WHERE quiz_id = %s ORDER BY {quote('order')}, id"
@@ -218,17 +208,8 @@ def insert_attempt(attempt) -> None:
     """INSERT a new attempt as `attempt.save()` would (field defaults, `auto_now_add`); sets its pk."""
     from quizzes.models import Attempt
 
-    fields = [f for f in Attempt._meta.concrete_fields if not f.primary_key]
-    sql = _statement(
-        "insert_attempt",
-        lambda quote: (
-            f"INSERT INTO {quote(Attempt._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
-            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"
-        ),
-    )
-    params = [f.get_db_prep_save(f.pre_save(attempt, True), connection) for f in fields]
-    ((attempt.pk,),) = _fetch(sql, params)
-    attempt._state.adding, attempt._state.db = False, connection.alias
+    ((pk,),) = _fetch(insert_statement(Attempt), insert_params(attempt))
+    inserted(attempt, pk)
 
 
 _RESPONSE_DEFAULTS = ("text", "selected", "saved_at", "sequence", "score", "fraction", "matched_answer")
@@ -241,8 +222,8 @@ def insert_responses(*, attempt_id: int, quiz_id: int) -> int:
 
     fields = [Response._meta.get_field(name) for name in _RESPONSE_DEFAULTS]
     assert {f.name for f in fields} | {"id", "attempt", "question"} == {f.name for f in Response._meta.concrete_fields}
-    sql = _statement(
-        "insert_responses",
+    sql = statement(
+        "quizzes.insert_responses",
         lambda quote: (
             f"INSERT INTO {quote(Response._meta.db_table)} (attempt_id, question_id,"  # noqa: S608
             f" {', '.join(quote(f.column) for f in fields)})"
@@ -261,8 +242,8 @@ def attempt_with_quiz(*, attempt_id: int, user_id: int):
     from quizzes.models import Attempt, Quiz
 
     attempt_names, quiz_names = attnames(Attempt), attnames(Quiz)
-    sql = _statement(
-        "attempt_with_quiz",
+    sql = statement(
+        "quizzes.attempt_with_quiz",
         lambda quote: (
             f"SELECT {', '.join(columns('a', Attempt, attempt_names) + columns('q', Quiz, quiz_names))}"  # noqa: S608
             f" FROM {quote(Attempt._meta.db_table)} a JOIN {quote(Quiz._meta.db_table)} q ON q.id = a.quiz_id"
@@ -288,8 +269,8 @@ def responses_for_grading(*, attempt_id: int) -> list:
     """The attempt's responses with `GRADING_FIELDS`, each with its question's `GRADING_QUESTION_FIELDS`."""
     from quizzes.models import Question, Response
 
-    sql = _statement(
-        "responses_for_grading",
+    sql = statement(
+        "quizzes.responses_for_grading",
         lambda quote: (
             "SELECT "  # noqa: S608
             + ", ".join(columns("r", Response, GRADING_FIELDS) + columns("q", Question, GRADING_QUESTION_FIELDS))
@@ -312,8 +293,8 @@ def grading_keys(*, attempt_id: int) -> dict[int, list]:
     from quizzes.models import Answer, Response
 
     names = ("question_id", "id", "text", "fraction", "value", "tolerance")
-    sql = _statement(
-        "grading_keys",
+    sql = statement(
+        "quizzes.grading_keys",
         lambda quote: (
             f"SELECT {', '.join(columns('k', Answer, names))} FROM {quote(Answer._meta.db_table)} k"  # noqa: S608
             f" WHERE k.question_id IN (SELECT question_id FROM {quote(Response._meta.db_table)} WHERE attempt_id = %s)"
@@ -338,8 +319,8 @@ def finish_attempt(*, attempt_id: int, values: dict) -> bool:
     from quizzes.models import Attempt
 
     fields = [Attempt._meta.get_field(name) for name in FINISH_FIELDS]
-    sql = _statement(
-        "finish_attempt",
+    sql = statement(
+        "quizzes.finish_attempt",
         lambda quote: (
             f"UPDATE {quote(Attempt._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"  # noqa: S608
             " WHERE id = %s AND state = %s"
