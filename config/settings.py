@@ -112,6 +112,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same, but a connection that answered a query within the last second skips the health check.
     DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+    # Parameters bound on the server, so psycopg prepares a statement after its fifth run on a
+    # connection: PostgreSQL then parses and plans it once, not every time (0 behind PgBouncer in
+    # transaction mode, which cannot keep prepared statements).
+    if os.environ.get("DJANGO_DB_PREPARED", "1") != "0":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the dev server and a second process share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -130,7 +135,11 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process's memory: room for every page fragment of the bundled content and a class's sessions
+    # (Django's default of 300 entries would evict sessions and fragments on every few pages).
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
+    }
 
 # Django's cached_db, reading the user's cached row and common versions in the same round trip.
 SESSION_ENGINE = "accounts.sessions"

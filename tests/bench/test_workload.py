@@ -46,7 +46,7 @@ def test_every_endpoint_answers_as_the_benchmark_expects(load_data, bench_urlcon
         assert isinstance(figures["queries"], int), name
     assert result["bare"]["queries"] == 0
     # The floor page reads the user (and the instructor flag) in one query, and nothing else.
-    assert result["floor"]["queries"] == 1
+    assert result["floor"]["queries"] == 1, result["floor"]["sql"]
 
 
 def test_stateful_requests_use_fresh_rows(load_data):

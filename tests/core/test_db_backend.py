@@ -61,3 +61,15 @@ def test_an_idle_connection_that_died_is_replaced(wrapper):
     _start_request(wrapper)
     new_pid = _backend_pid(wrapper)  # no error: the check found it dead and reconnected
     assert new_pid != pid
+
+
+def test_a_statement_run_often_is_prepared_once(wrapper):
+    """Server-side binding with psycopg's automatic preparation: PostgreSQL plans a frequent statement once."""
+    assert wrapper.settings_dict["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    statement = "SELECT COUNT(*) FROM auth_user WHERE id > %s"
+    with wrapper.cursor() as cursor:
+        for n in range(7):
+            cursor.execute(statement, [n])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared == ["SELECT COUNT(*) FROM auth_user WHERE id > $1"]
