@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
@@ -387,20 +388,18 @@ class ChecklistStep(RenderedMarkdownModel):
         `was_done`, when the caller has just read it, spares the read before a
         tick. Each write is one statement: an insert that ignores an existing
         tick (two clicks at once cannot fail), or a delete that reports what it
-        deleted. (`QuerySet.delete()` would wrap the same statement in a
-        transaction of its own; nothing cascades from or listens to
-        StepProgress.)
+        deleted, both written out in papers.sql. (Nothing cascades from or
+        listens to StepProgress.)
         """
+        from papers import sql
         from papers.signals import reading_progress_changed, ticks_changed
 
         if done:
             if was_done is None:
                 was_done = StepProgress.objects.filter(user=user, step=self).exists()
-            if not was_done:
-                StepProgress.objects.bulk_create([StepProgress(user=user, step=self)], ignore_conflicts=True)
-            changed = not was_done
+            changed = not was_done and sql.tick(user_id=user.pk, step_id=self.pk, now=timezone.now())
         else:
-            changed = StepProgress.objects.filter(user=user, step=self)._raw_delete(StepProgress.objects.db) > 0
+            changed = sql.untick(user_id=user.pk, step_id=self.pk)
         if changed:
             ticks_changed(user)
             reading_progress_changed.send(sender=Paper, user=user, paper=self.paper)

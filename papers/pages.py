@@ -59,7 +59,8 @@ from core.cache import (
 )
 from core.chrome import csrf_token
 from core.permissions import is_instructor
-from papers.models import Category, ChecklistStep, Paper, ReadingStatus, StepProgress
+from papers import sql
+from papers.models import Category, ChecklistStep, Paper, ReadingStatus
 
 # Version names (see core.cache); papers.signals bumps them.
 CATALOG = "papers"
@@ -149,7 +150,7 @@ def ticks_version(user_id: int) -> str:
 
 def _load_ticks(user) -> dict[int, frozenset[int]]:
     ticks = defaultdict(set)
-    for paper_id, step_id in StepProgress.objects.filter(user=user).values_list("step__paper_id", "step_id"):
+    for paper_id, step_id in sql.ticked_steps(user_id=user.pk):
         ticks[paper_id].add(step_id)
     return {paper_id: frozenset(steps) for paper_id, steps in ticks.items()}
 
