@@ -8,7 +8,7 @@
 2. Queries per request for every endpoint, in-process (django.test.Client +
    CaptureQueriesContext), on both: the count must not grow with the data.
 3. The production server (`DJANGO_DEBUG=0`, whitenoise, Redis cache, gunicorn
-   with config/gunicorn.py as `make serve`: 2×CPU+1 gthread workers), request log off, on 127.0.0.1.
+   with config/gunicorn.py as `make serve`: CPU+1 gthread workers × 6 threads), request log off, on 127.0.0.1.
 4. wrk (one connection per thread, `bench/wrk/replay.lua`) drives each
    endpoint alone for `--duration` seconds at `--connections` connections,
    the bare `HttpResponse` view among them, then the mixed learner workload.
@@ -46,6 +46,7 @@ SEED = 42
 
 sys.path.insert(0, str(ROOT))
 from bench.endpoints import BY_NAME, ENDPOINTS  # noqa: E402
+from config import gunicorn as gunicorn_settings  # noqa: E402  (processes and threads, as make serve)
 
 
 def log(message: str) -> None:
@@ -417,7 +418,7 @@ def main(argv=None) -> int:
     if unknown:
         raise SystemExit(f"unknown endpoints: {unknown}; known: {', '.join(BY_NAME)}")
     endpoints = [e for e in ENDPOINTS if not only or e.name in only or e.group == "bare"]
-    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    workers = args.workers or gunicorn_settings.workers
     env = environment(args, secrets.token_urlsafe(48))
     started_at = datetime.now(UTC)
 
@@ -442,7 +443,7 @@ def main(argv=None) -> int:
 
     # Rows for the stateful endpoints: generous, so that nothing is replayed at any plausible rate
     # (a connection that has a gunicorn worker to itself runs about 3 times the average).
-    per_second = {"quiz_start": 80, "submit": 40, "review_rate": 40, "autosave": 80}
+    per_second = {"quiz_start": 100, "submit": 80, "review_rate": 70, "autosave": 160}
     # A thread can run far faster than the average (its share of cheap pages): rows for 100 req/s per thread.
     plan_runs = [{"name": "warmup", "mix": True, "per_thread": max(100, int(100 * args.warmup))}]
     for endpoint in endpoints:
@@ -514,7 +515,7 @@ def main(argv=None) -> int:
             "cpus": os.cpu_count(),
             "cpu": _cpu_model(),
             "workers": workers,
-            "threads": int(os.environ.get("GUNICORN_THREADS") or 4),
+            "threads": gunicorn_settings.threads,
             "connections": args.connections,
             "duration": args.duration,
             "large": large,

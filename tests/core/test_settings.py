@@ -93,3 +93,20 @@ def test_security_headers_on_pages(client):
     csp = response["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in csp
     assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_gunicorn_runs_a_process_per_core_plus_one_with_six_threads(monkeypatch):
+    import importlib
+
+    from config import gunicorn
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    defaults = importlib.reload(gunicorn)
+    assert (defaults.worker_class, defaults.workers, defaults.threads) == ("gthread", os.cpu_count() + 1, 6)
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    monkeypatch.setenv("GUNICORN_THREADS", "2")
+    chosen = importlib.reload(gunicorn)
+    assert (chosen.workers, chosen.threads) == (7, 2)
+    monkeypatch.undo()
+    importlib.reload(gunicorn)

@@ -159,6 +159,26 @@ def test_set_done_is_idempotent_and_signals(learner):
     assert received == [(learner, paper), (learner, paper)]
 
 
+def test_a_tick_that_lost_to_a_simultaneous_click_changes_nothing(learner):
+    """Two requests both read "not ticked"; the second one's INSERT finds the first one's row."""
+    paper = make_paper(steps=2)
+    step = paper.checklist_steps.first()
+    received = []
+
+    def receiver(sender, user, paper, **kwargs):
+        received.append(user)
+
+    reading_progress_changed.connect(receiver)
+    try:
+        assert step.set_done(learner, True, was_done=False) is True
+        assert step.set_done(learner, True, was_done=False) is False  # what it read is stale: nothing to signal
+    finally:
+        reading_progress_changed.disconnect(receiver)
+    assert received == [learner]
+    tick = StepProgress.objects.get(user=learner)
+    assert tick.step == step and tick.done_at is not None
+
+
 def test_duplicate_titles_are_a_validation_error():
     from django.core.exceptions import ValidationError
 
