@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import StrIndex
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -22,6 +21,7 @@ from markdownx.models import MarkdownxField
 from core.markdown import render_plain
 from core.models import RenderedMarkdownModel
 from core.text import nfkc, normalize_name
+from core.urls import reverse_one
 from glossary import linking
 from papers.models import Paper
 
@@ -142,7 +142,7 @@ class Term(RenderedMarkdownModel):
         return self.name_ko or self.name_en
 
     def get_absolute_url(self):
-        return reverse("glossary:term_detail", args=[self.slug])
+        return reverse_one("glossary:term_detail", self.slug)
 
     def markdown_context(self) -> dict:
         return {"exclude_term_id": self.pk}

@@ -16,6 +16,7 @@ from markdownx.models import MarkdownxField
 
 from core.models import RenderedMarkdownModel
 from core.text import nfkc, normalize_title
+from core.urls import reverse_one
 
 SEARCH_MAX_LENGTH = 100
 SEARCH_MAX_TERMS = 8
@@ -275,7 +276,7 @@ class Paper(RenderedMarkdownModel):
             raise ValidationError({"title": _("같은 제목의 논문이 이미 있습니다.")})
 
     def get_absolute_url(self):
-        return reverse("papers:paper_detail", args=[self.slug])
+        return reverse_one("papers:paper_detail", self.slug)
 
     @property
     def is_published(self) -> bool:

@@ -18,6 +18,7 @@ from markdownx.models import MarkdownxField
 
 from core.models import RenderedMarkdownModel
 from core.rows import fits_bigint
+from core.urls import reverse_one
 from papers.models import Paper
 from quizzes import grading, sql
 from quizzes.signals import attempt_changed
@@ -151,7 +152,7 @@ class Quiz(RenderedMarkdownModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("quizzes:quiz_detail", args=[self.slug])
+        return reverse_one("quizzes:quiz_detail", self.slug)
 
     def grade_for(self, attempts) -> grading.QuizGrade:
         """This quiz's grade over one learner's attempts, by its grading method."""
