@@ -19,7 +19,10 @@ doubled before the markers become `{name}`.
 Next to each question's HTML the cache holds its type (the save status warns
 about numbers) and its choice ids (what an autosave may select), and per quiz
 the page header (quiz and paper titles): the page reads neither questions nor
-quiz nor paper rows.
+quiz nor paper rows. The rest of the page's own part (`take-content`: header,
+form, buttons) is rendered once per header, number of questions and timing
+into this process's copy, with markers where one attempt differs
+(`take_content()`): no template but the chrome's is rendered per request.
 
 Invalidation: saving or deleting a question or an answer bumps the
 question's version; a quiz or its paper, the quiz's version
@@ -32,15 +35,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from django.conf import settings
+from django.utils import timezone
 
 from core.cache import (
     bump_on_commit,
@@ -48,26 +54,32 @@ from core.cache import (
     fragment_key,
     get_versioned,
     join_escaped,
+    local_get,
+    local_set,
     rendered_once,
     set_versioned,
     versions,
 )
 from core.rows import fits_bigint
+from core.urls import reverse_one
 
 # Bumped when every stored Markdown field is rendered again (glossary links changed).
 MARKDOWN_VERSION = "markdown"
 _SLOT = re.compile(r"<!--slot:(\w+)-->")
 _URL_SENTINEL = 987_654_321  # stands for the question id in a reversed autosave URL
-_FORMAT = 4  # of the cached values: part of their keys, so that a change never reads an old shape
+_FORMAT = 5  # of the cached values: part of their keys, so that a change never reads an old shape
 
 
 @dataclass(frozen=True)
 class QuizHead:
-    """What the take page shows of the quiz and its paper."""
+    """What the take page shows of the quiz and its paper, and the versioned key it is cached under."""
 
     title: str
     url: str
     paper_title: str
+    key: str
+    # The `take-content` format strings by (number of questions, timed), for the quiz as it is now.
+    content: dict[tuple[int, bool], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,55 @@ def take_page(attempt, items: Sequence) -> tuple[QuizHead, list, SafeString]:
         status = save_status(item)
         html.append(format_escaped(question.html, number=number, url=url, text=item.text, status=status, **fields))
     return head, shown, join_escaped(html)
+
+
+# Plain words that the template's escaping leaves as they are, where one attempt's values go.
+_CONTENT_MARKERS = {
+    "number": "take7slot7number",
+    "answered": "take7slot7answered",
+    "deadline": "take7slot7deadline",
+    "seconds_left": "take7slot7seconds",
+    "save_url": "take7slot7url",
+    "csrf_token": "take7slot7csrf",
+    "questions": "take7slot7questions",
+}
+
+
+def take_content(attempt, head: QuizHead, items: Sequence, questions: SafeString, *, csrf_token: str) -> SafeString:
+    """The take page's own part (the `take-content` partial) for this attempt, its `items` and `questions` HTML.
+
+    The partial is rendered with the header for the quiz's number of
+    questions and timing (`_render_head`); an attempt with fewer (some were
+    deleted) or a timing since changed gets its own rendering, kept in this
+    process's copy. With DEBUG it is rendered anew, so that template edits
+    show. The values are filled in here, escaped.
+    """
+    timed = attempt.deadline is not None
+    variant = (len(items), timed)
+    content = None if settings.DEBUG else head.content.get(variant)
+    if content is None:
+        key = f"{head.key}:content:{len(items)}:{int(timed)}"
+        content = None if settings.DEBUG else local_get(key)
+        if content is None:
+            content = _render_content(head, count=len(items), timed=timed)
+            local_set(key, content)
+    values = {
+        "number": attempt.number,
+        "answered": sum(1 for item in items if item.is_answered),
+        "save_url": reverse_one("quizzes:attempt_save", attempt.pk, converter="int"),
+        "csrf_token": csrf_token,
+        "questions": questions,
+    }
+    if timed:
+        values["deadline"] = timezone.localtime(attempt.deadline).strftime("%H:%M:%S")  # the `time:"H:i:s"` filter
+        values["seconds_left"] = attempt.seconds_left()
+    return format_escaped(content, **values)
+
+
+def _render_content(head: QuizHead, *, count: int, timed: bool) -> str:
+    context = {**_CONTENT_MARKERS, "head": head, "count": count, "timed": timed}
+    html = render_to_string("quizzes/attempt_take.html#take-content", context)
+    return _format_string(html, words=_CONTENT_MARKERS)
 
 
 def save_status(item) -> SafeString:
@@ -180,17 +241,24 @@ def _parts(question_ids: list[int], *, quiz_id: int | None = None) -> tuple[Quiz
         wanted = {question_keys[key]: key for key in missing if key in question_keys}
         fresh = {wanted[pk]: part for pk, part in _render_questions(list(wanted)).items()}
         if head_key in missing:
-            fresh[head_key] = _render_head(quiz_id)
+            fresh[head_key] = _render_head(quiz_id, key=head_key)
         set_versioned(fresh)
         found.update(fresh)
     return found.get(head_key), {pk: found[key] for key, pk in question_keys.items() if key in found}
 
 
-def _render_head(quiz_id: int) -> QuizHead:
+def _render_head(quiz_id: int, *, key: str) -> QuizHead:
     from quizzes.models import Quiz
 
-    quiz = Quiz.objects.select_related("paper").only("slug", "title", "paper__title").get(pk=quiz_id)
-    return QuizHead(title=quiz.title, url=quiz.get_absolute_url(), paper_title=quiz.paper.title)
+    quiz = (
+        Quiz.objects.select_related("paper")
+        .only("slug", "title", "time_limit", "paper__title")
+        .annotate(question_count=Count("questions"))
+        .get(pk=quiz_id)
+    )
+    head = QuizHead(title=quiz.title, url=quiz.get_absolute_url(), paper_title=quiz.paper.title, key=key)
+    count, timed = quiz.question_count, bool(quiz.time_limit)  # Attempt.start sets a deadline then
+    return replace(head, content={(count, timed): _render_content(head, count=count, timed=timed)})
 
 
 def _render_questions(question_ids: list[int]) -> dict[int, TakeQuestion]:

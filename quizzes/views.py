@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.chrome import csrf_token
 from core.permissions import instructor_required, is_instructor
 from core.rows import fits_bigint
 from quizzes import fragments, grading, sql
@@ -124,20 +125,10 @@ def _attempt_and_responses(request, pk) -> tuple[Attempt, list[Response]]:
 
 
 def _take_page(request, attempt, responses):
-    """One query (the attempt with its responses): questions and header come from the cache (quizzes.fragments)."""
+    """One query (the attempt with its responses): the rest comes from the cache (quizzes.fragments)."""
     head, items, questions_html = fragments.take_page(attempt, responses)
-    return render(
-        request,
-        "quizzes/attempt_take.html",
-        {
-            "attempt": attempt,
-            "head": head,
-            "items": items,
-            "questions_html": questions_html,
-            "answered": sum(1 for item in items if item.is_answered),
-            "seconds_left": attempt.seconds_left(),
-        },
-    )
+    content = fragments.take_content(attempt, head, items, questions_html, csrf_token=csrf_token(request))
+    return render(request, "quizzes/attempt_take.html", {"head": head, "content": content})
 
 
 def _review_context(attempt, *, with_items: bool = True):

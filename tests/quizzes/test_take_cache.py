@@ -69,6 +69,59 @@ def test_the_save_status_is_the_partial_as_the_template_renders_it(language):
         assert ("cannot be read as a number" if language == "en" else "숫자로 읽을 수 없습니다") in fresh
 
 
+@pytest.mark.parametrize("language", ["ko", "en"])
+@pytest.mark.parametrize("minutes", [None, 90])
+def test_the_page_content_is_the_partial_as_the_template_renders_it(language, minutes):
+    """`take_content` fills a per-process rendering of `take-content`: the same HTML as rendering it for the attempt."""
+    from datetime import timedelta
+
+    from django.template.loader import render_to_string
+    from django.utils import timezone, translation
+    from django.utils.safestring import mark_safe
+
+    quiz = make_quiz(questions=3, qtype="short", title="<Quiz> {braces}")
+    attempt, _ = Attempt.start(quiz=quiz, user=make_user())
+    if minutes:
+        attempt.deadline = timezone.now() + timedelta(minutes=minutes)
+    items = attempt.in_question_order(list(attempt.responses.all()))
+    attempt.save_response(items[0], values=["an answer"], qtype="short", choice_ids=set())
+    questions = mark_safe("<fieldset>{q}</fieldset>")
+    with translation.override(language):
+        head, shown, _html = fragments.take_page(attempt, items)
+        for _ in range(2):  # rendered, then from the process's copy
+            filled = str(fragments.take_content(attempt, head, shown, questions, csrf_token="tok<en>"))
+            fresh = render_to_string(
+                "quizzes/attempt_take.html#take-content",
+                {
+                    "head": head,
+                    "number": attempt.number,
+                    "count": len(shown),
+                    "answered": 1,
+                    "timed": bool(minutes),
+                    "deadline": attempt.deadline and timezone.localtime(attempt.deadline).strftime("%H:%M:%S"),
+                    "seconds_left": attempt.seconds_left(),
+                    "save_url": reverse("quizzes:attempt_save", args=[attempt.pk]),
+                    "csrf_token": "tok<en>",
+                    "questions": questions,
+                },
+            )
+            assert filled == fresh
+    assert ("Attempt 1" if language == "en" else "1번째 시도") in filled and "&lt;Quiz&gt; {braces}" in filled
+    assert ('data-seconds-left="' in filled) == bool(minutes) and "tok&lt;en&gt;" in filled
+
+
+def test_the_page_content_comes_with_the_cached_header(learner_client, monkeypatch):
+    """Rendered with the header (once per quiz version and language), not per request or per process."""
+    attempt = start(learner_client, make_quiz(questions=2))
+    first = take_html(learner_client, attempt)
+    from core.cache import clear_local
+
+    clear_local()  # a new process: the header comes from the shared cache with its content
+    monkeypatch.setattr(fragments, "_render_content", lambda *a, **k: pytest.fail("rendered again"))
+    unmasked = re.compile(r"[A-Za-z0-9]{64}|nonce=\"[^\"]+\"")  # CSRF masks and CSP nonces differ per request
+    assert unmasked.sub("T", take_html(learner_client, attempt)) == unmasked.sub("T", first)
+
+
 def test_each_learner_sees_their_own_answers_numbers_and_urls(client, learner, other_learner):
     quiz = make_quiz(questions=0, shuffle_questions=True)
     for qtype in ("single", "multiple", "short", "essay"):
