@@ -38,15 +38,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
-
-from django.conf import settings
-from django.utils import timezone
 
 from core.cache import (
     bump_on_commit,
