@@ -45,6 +45,13 @@ def test_redis_url_selects_redis_cache_otherwise_local_memory():
     assert "core.redis_cache.RedisCache" in out and "redis://127.0.0.1:6379/1" in out
 
 
+def test_redis_replies_are_parsed_in_c():
+    """hiredis (requirements.txt) is installed, so redis-py parses every cache reply with it, not in Python."""
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
+
+
 def test_production_requires_secret_key():
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     result = subprocess.run(
