@@ -26,7 +26,10 @@ into this process's copy, with markers where one attempt differs
 
 Invalidation: saving or deleting a question or an answer bumps the
 question's version; a quiz or its paper, the quiz's version
-(`connect_receivers`). Bulk writes without signals (`QuerySet.update`,
+(`connect_receivers`). The take page reads a record of the whole quiz
+instead (header and every question), keyed by when the quiz and its paper
+were last changed, which its attempt query reads with it: saving a question
+or an answer touches the quiz's `updated_at` (`touch_quiz`). Bulk writes without signals (`QuerySet.update`,
 re-rendering all Markdown) must bump them themselves; re-rendering all
 Markdown bumps `MARKDOWN_VERSION`.
 """
@@ -100,7 +103,7 @@ def quiz_version(quiz_id: int) -> str:
 
 def take_page(attempt, items: Sequence) -> tuple[QuizHead, list, SafeString]:
     """The quiz header, the responses shown (each with its `qtype`) and their questions' HTML for this learner."""
-    head, questions = _parts([item.question_id for item in items], quiz_id=attempt.quiz_id)
+    head, questions = _parts_for(attempt, [item.question_id for item in items])
     url_head, url_tail = reverse("quizzes:attempt_autosave", args=[attempt.pk, _URL_SENTINEL]).rsplit(
         str(_URL_SENTINEL), 1
     )
@@ -116,6 +119,44 @@ def take_page(attempt, items: Sequence) -> tuple[QuizHead, list, SafeString]:
         status = save_status(item)
         html.append(format_escaped(question.html, number=number, url=url, text=item.text, status=status, **fields))
     return head, shown, join_escaped(html)
+
+
+def _parts_for(attempt, question_ids: list[int]) -> tuple[QuizHead, dict]:
+    """The header and the parts of the attempt's questions.
+
+    An attempt read with its `content_stamp` (`quizzes.sql`) gets them from
+    one record of the whole quiz, keyed by that stamp: no version is read
+    from the cache, and in a process that has it, no cache is asked at all.
+    Without a stamp, or when the record lacks one of the questions (one
+    added without signals), they come question by question (`_parts`).
+    """
+    stamp = getattr(attempt, "content_stamp", None)
+    if stamp is not None:
+        head, questions = _quiz_parts(attempt.quiz_id, stamp)
+        if all(pk in questions for pk in question_ids):
+            return head, questions
+    return _parts(question_ids, quiz_id=attempt.quiz_id)
+
+
+def _quiz_parts(quiz_id: int, stamp: str) -> tuple[QuizHead, dict]:
+    """The header and every question's parts of a quiz as it was at `stamp` (see `touch_quiz`)."""
+    (markdown,) = versions(MARKDOWN_VERSION)  # brought with the session
+    key = fragment_key("quiz-take-quiz", _FORMAT, quiz_id, stamp, markdown)
+    record = get_versioned([key]).get(key)
+    if record is None:
+        from quizzes.models import Question
+
+        question_ids = list(Question.objects.filter(quiz_id=quiz_id).values_list("pk", flat=True))
+        # Each question under its own key too, for the autosaves: versions read before the rows (see `_parts`).
+        tokens = versions(*(question_version(pk) for pk in question_ids))
+        record = (_render_head(quiz_id, key=key), _render_questions(question_ids))
+        parts = {
+            _question_key(pk, token, markdown): record[1][pk]
+            for pk, token in zip(question_ids, tokens, strict=True)
+            if pk in record[1]
+        }
+        set_versioned({key: record, **parts})
+    return record
 
 
 # Plain words that the template's escaping leaves as they are, where one attempt's values go.
@@ -227,8 +268,7 @@ def _parts(question_ids: list[int], *, quiz_id: int | None = None) -> tuple[Quiz
         names.append(quiz_version(quiz_id))
     tokens = dict(zip(names, versions(*names), strict=True))
     question_keys = {
-        fragment_key("quiz-take-question", _FORMAT, pk, tokens[question_version(pk)], tokens[MARKDOWN_VERSION]): pk
-        for pk in question_ids
+        _question_key(pk, tokens[question_version(pk)], tokens[MARKDOWN_VERSION]): pk for pk in question_ids
     }
     head_key = None
     if quiz_id is not None:
@@ -244,6 +284,10 @@ def _parts(question_ids: list[int], *, quiz_id: int | None = None) -> tuple[Quiz
         set_versioned(fresh)
         found.update(fresh)
     return found.get(head_key), {pk: found[key] for key, pk in question_keys.items() if key in found}
+
+
+def _question_key(question_id: int, token: str, markdown: str) -> str:
+    return fragment_key("quiz-take-question", _FORMAT, question_id, token, markdown)
 
 
 def _render_head(quiz_id: int, *, key: str) -> QuizHead:
@@ -294,12 +338,25 @@ def _format_string(html: str, *, words: dict[str, str] | None = None) -> str:
 # ---------------------------------------------------------------- invalidation
 
 
+def touch_quiz(**lookup) -> None:
+    """Mark the quiz that matches `lookup` changed: the take page's record of it is keyed by its `updated_at`.
+
+    Run in the same transaction as the change, so that the new time and the
+    new rows become visible together.
+    """
+    from quizzes.models import Quiz
+
+    Quiz.objects.filter(**lookup).update(updated_at=timezone.now())
+
+
 def _question_saved_or_deleted(sender, *, instance, **kwargs) -> None:
     bump_on_commit(question_version(instance.pk))
+    touch_quiz(pk=instance.quiz_id)
 
 
 def _answer_saved_or_deleted(sender, *, instance, **kwargs) -> None:
     bump_on_commit(question_version(instance.question_id))
+    touch_quiz(questions__pk=instance.question_id)  # none once the question itself is deleted: it touches its quiz
 
 
 def _quiz_saved_or_deleted(sender, *, instance, **kwargs) -> None:
@@ -330,10 +387,13 @@ def connect_receivers() -> None:
 def warm() -> int:
     """Render every published quiz's take-page header and questions into the cache (see `warm_cache`)."""
     from quizzes.models import Question, Quiz
+    from quizzes.sql import content_stamp
 
     count = 0
-    for quiz_id in Quiz.objects.published().order_by("pk").values_list("pk", flat=True):
+    quizzes = Quiz.objects.published().order_by("pk").values_list("pk", "updated_at", "paper__updated_at")
+    for quiz_id, quiz_changed, paper_changed in quizzes:
         question_ids = list(Question.objects.filter(quiz_id=quiz_id).order_by("pk").values_list("pk", flat=True))
-        _parts(question_ids, quiz_id=quiz_id)
+        _parts(question_ids, quiz_id=quiz_id)  # what autosaves read, question by question
+        _quiz_parts(quiz_id, content_stamp(quiz_changed, paper_changed))  # what take pages read
         count += 1
     return count

@@ -105,18 +105,24 @@ _taking_sql: dict[str, str] = {}  # by database vendor
 def attempt_with_responses(*, attempt_id: int, user_id: int):
     """The user's attempt (None if there is no such attempt of theirs) and its responses, in one query.
 
-    The attempt has every field; each response has `TAKING_FIELDS` and the
-    attempt itself (the same instance), the rest deferred.
+    The attempt has every field and `content_stamp`: when its quiz and the
+    quiz's paper were last changed (`quizzes.fragments` keys the page's
+    cached parts by it). Each response has `TAKING_FIELDS` and the attempt
+    itself (the same instance), the rest deferred.
     """
-    from quizzes.models import Attempt, Response
+    from papers.models import Paper
+    from quizzes.models import Attempt, Quiz, Response
 
     attempt_names = attnames(Attempt)
     sql = _taking_sql.get(connection.vendor)
     if sql is None:
         quote = connection.ops.quote_name
-        selected = columns("a", Attempt, attempt_names) + columns("r", Response, TAKING_FIELDS)
+        selected = columns("a", Attempt, attempt_names) + columns("q", Quiz, ("updated_at",))
+        selected += columns("p", Paper, ("updated_at",)) + columns("r", Response, TAKING_FIELDS)
         sql = _taking_sql[connection.vendor] = (
             f"SELECT {', '.join(selected)} FROM {quote(Attempt._meta.db_table)} a"  # noqa: S608
+            f" JOIN {quote(Quiz._meta.db_table)} q ON q.id = a.quiz_id"
+            f" JOIN {quote(Paper._meta.db_table)} p ON p.id = q.paper_id"
             f" LEFT JOIN {quote(Response._meta.db_table)} r ON r.attempt_id = a.id"
             " WHERE a.id = %s AND a.user_id = %s"
         )
@@ -127,11 +133,22 @@ def attempt_with_responses(*, attempt_id: int, user_id: int):
         return None, []
     split = len(attempt_names)
     (attempt,) = instances(Attempt, attempt_names, [rows[0][:split]])
+    quiz_changed, paper_changed = (
+        from_db(Quiz, "updated_at", rows[0][split]),
+        from_db(Paper, "updated_at", rows[0][split + 1]),
+    )
+    attempt.content_stamp = content_stamp(quiz_changed, paper_changed)
+    split += 2
     # A LEFT JOIN row without a response: the attempt has none.
     responses = instances(Response, TAKING_FIELDS, [row[split:] for row in rows if row[split] is not None])
     for response in responses:
         response.attempt = attempt  # sets attempt_id too
     return attempt, responses
+
+
+def content_stamp(quiz_changed: datetime, paper_changed: datetime) -> str:
+    """When a quiz and its paper were last changed, as a part of a cache key."""
+    return f"{quiz_changed.timestamp()}-{paper_changed.timestamp()}"
 
 
 PAPER_FIELDS = ("id", "title", "slug", "status")

@@ -41,6 +41,41 @@ def test_a_cached_page_reads_only_the_attempt_with_its_responses(learner_client,
         take_html(learner_client, attempt)
 
 
+def test_a_cached_page_reads_no_version_from_the_cache(learner_client, monkeypatch):
+    """The whole quiz's record is keyed by when the quiz and its paper changed, read with the attempt."""
+    attempt = start(learner_client, make_quiz(questions=3))
+    first = take_html(learner_client, attempt)
+    asked = []
+    real = fragments.versions
+    monkeypatch.setattr(fragments, "versions", lambda *names: asked.extend(names) or real(*names))
+    monkeypatch.setattr(fragments, "_parts", lambda *a, **k: pytest.fail("read question by question"))
+    assert fieldsets(take_html(learner_client, attempt)) == fieldsets(first)
+    assert asked == [fragments.MARKDOWN_VERSION]  # brought with the session
+
+
+def test_a_question_added_without_signals_is_still_shown(learner_client, client):
+    """A record that lacks one of the attempt's questions is not used: the questions come one by one."""
+    from quizzes.models import Question
+
+    quiz = make_quiz(questions=1)
+    take_html(learner_client, start(learner_client, quiz))  # the quiz's record, with one question
+    Question.objects.bulk_create(
+        [Question(quiz=quiz, qtype="short", order=9, text="대량 추가", text_html="<p>대량 추가</p>")]
+    )
+    client.force_login(make_user())
+    html = take_html(client, start(client, quiz))
+    assert len(fieldsets(html)) == 2 and "대량 추가" in html
+
+
+def test_editing_a_question_touches_its_quiz(learner_client):
+    quiz = make_quiz(questions=1)
+    question = quiz.questions.get()
+    for change in (question.save, lambda: question.answers.first().save(), lambda: question.answers.first().delete()):
+        before = type(quiz).objects.get(pk=quiz.pk).updated_at
+        change()
+        assert type(quiz).objects.get(pk=quiz.pk).updated_at > before
+
+
 def test_an_attempt_whose_questions_were_all_deleted_still_opens(learner_client):
     quiz = make_quiz(questions=2)
     attempt = start(learner_client, quiz)
