@@ -26,12 +26,13 @@ into this process's copy, with markers where one attempt differs
 
 Invalidation: saving or deleting a question or an answer bumps the
 question's version; a quiz or its paper, the quiz's version
-(`connect_receivers`). The take page reads a record of the whole quiz
-instead (header and every question), keyed by when the quiz and its paper
-were last changed, which its attempt query reads with it: saving a question
-or an answer touches the quiz's `updated_at` (`touch_quiz`). Bulk writes without signals (`QuerySet.update`,
-re-rendering all Markdown) must bump them themselves; re-rendering all
-Markdown bumps `MARKDOWN_VERSION`.
+(`connect_receivers`); autosaves read those. The take page reads one
+record of the whole quiz instead (header and every question), keyed by when
+the quiz and its paper were last changed, which its attempt query reads with
+it: saving or deleting a question or an answer also touches the quiz's
+`updated_at` (`touch_quiz`). Bulk writes without signals (`QuerySet.update`,
+re-rendering all Markdown) must bump and touch themselves; re-rendering all
+Markdown bumps `MARKDOWN_VERSION`, which both keys include.
 """
 
 from __future__ import annotations
