@@ -474,14 +474,15 @@ def learner_overview(*, user, now: datetime | None = None, id_prefix: str = "", 
     )
 
 
+# Each table is scanned once (a count with a latest time), not once per value.
 _STATE_SQL = """
-SELECT
-  (SELECT COUNT(*) FROM progress_paperprogress WHERE user_id = %(user)s),
-  (SELECT MAX(updated_at) FROM progress_paperprogress WHERE user_id = %(user)s),
-  (SELECT COUNT(*) FROM progress_activity WHERE user_id = %(user)s),
-  (SELECT MAX(created_at) FROM progress_activity WHERE user_id = %(user)s),
-  (SELECT COUNT(*) FROM glossary_card WHERE user_id = %(user)s),
-  (SELECT COUNT(*) FROM glossary_card WHERE user_id = %(user)s AND due <= %(now)s)
+SELECT p.n, p.latest, a.n, a.latest, c.n, c.due
+FROM (SELECT COUNT(*) AS n, MAX(updated_at) AS latest
+      FROM progress_paperprogress WHERE user_id = %(user)s) p,
+     (SELECT COUNT(*) AS n, MAX(created_at) AS latest
+      FROM progress_activity WHERE user_id = %(user)s) a,
+     (SELECT COUNT(*) AS n, COUNT(CASE WHEN due <= %(now)s THEN 1 END) AS due
+      FROM glossary_card WHERE user_id = %(user)s) c
 """
 
 
