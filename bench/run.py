@@ -444,7 +444,7 @@ def main(argv=None) -> int:
     # Rows for the stateful endpoints: generous, so that nothing is replayed at any plausible rate
     # (a connection that has a gunicorn worker to itself runs 3 to 4 times the average: one autosave
     # connection ran 200/s while the average was 50).
-    per_second = {"quiz_start": 120, "submit": 100, "review_rate": 100, "autosave": 240}
+    per_second = {"quiz_start": 120, "submit": 100, "review_rate": 150, "autosave": 240}
     # A thread can run far faster than the average (its share of cheap pages): rows for 100 req/s per thread.
     plan_runs = [{"name": "warmup", "mix": True, "per_thread": max(100, int(100 * args.warmup))}]
     for endpoint in endpoints:

@@ -8,7 +8,8 @@ replays, or run in-process through `django.test.Client` to count queries.
 Stateful endpoints use their own rows so that every request does the real
 work: each start is a learner's first open attempt on that quiz, each submit
 closes a different open attempt, each autosave changes an answer with the
-sequence number the page would carry, each flashcard rating rates a due card.
+sequence number the page would carry, each flashcard rating rates a due card
+(each card twice: when due, then again ahead of schedule).
 """
 
 from __future__ import annotations
@@ -339,11 +340,15 @@ class Workload:
             yield self.learner(user_id).get("review", reverse("glossary:review"))
 
     def _review_rate(self) -> Iterator[Req]:
+        """Each due card is rated twice on one connection: when due, then again ahead of schedule
+        (with the review count the first rating left), a batch of cards apart."""
         while self.due_cards:
-            card_id, user_id, reps = self.due_cards.pop()
-            data = {"rating": str(self.rng.choice((1, 3, 3, 3, 4))), "reps": str(reps)}
-            path = reverse("glossary:review_rate", args=[card_id])
-            yield self.learner(user_id).post("review_rate", path, data, htmx=True, once=True)
+            batch = [self.due_cards.pop() for _ in range(min(self.batch, len(self.due_cards)))]
+            for again in (0, 1):
+                for card_id, user_id, reps in batch:
+                    data = {"rating": str(self.rng.choice((1, 3, 3, 3, 4))), "reps": str(reps + again)}
+                    path = reverse("glossary:review_rate", args=[card_id])
+                    yield self.learner(user_id).post("review_rate", path, data, htmx=True, once=True)
 
     def _dashboard(self) -> Iterator[Req]:
         while True:

@@ -63,6 +63,29 @@ def test_stateful_requests_use_fresh_rows(load_data):
     assert all(r.once for r in starts + submits + saves + ratings)
 
 
+def test_each_card_is_rated_twice_as_real_reviews(load_data):
+    """A due card, then the same card again with the review count the first rating left: both are reviews."""
+    from urllib.parse import parse_qs
+
+    from django.test import Client
+
+    from bench.prep import run_in_process
+    from glossary.models import Card
+
+    workload = Workload(seed=4, learners=10, batch=3)
+    ratings = workload.requests("review_rate", 6)
+    first, again = ratings[:3], ratings[3:]
+    assert [r.path for r in first] == [r.path for r in again] and len({r.path for r in first}) == 3
+    card_ids = [int(r.path.rstrip("/").split("/")[-2]) for r in first]
+    before = dict(Card.objects.filter(pk__in=card_ids).values_list("pk", "reps"))
+    for r, pk in zip(again, card_ids, strict=True):
+        assert parse_qs(r.body)["reps"] == [str(before[pk] + 1)]
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    assert [run_in_process(r, client)[0] for r in ratings] == [200] * 6
+    after = dict(Card.objects.filter(pk__in=card_ids).values_list("pk", "reps"))
+    assert after == {pk: reps + 2 for pk, reps in before.items()}  # neither rating was refused as stale
+
+
 def test_mixed_workload_follows_the_weights(load_data):
     workload = Workload(seed=2, learners=10, batch=2)
     tags = Counter(r.tag for r in workload.mixed(sum(MIX.values()) * 2))
