@@ -6,6 +6,7 @@ templates insert the returned string with `|safe`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,9 +14,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from core.cache import format_escaped, join_escaped
 
 HEAT_COLORS = ["#e5e7eb", "#bfe3dd", "#7cc8bd", "#2a9d8f", "#0f766e"]
 LINE_COLOR = "#1f5fbf"
@@ -40,12 +43,18 @@ def heatmap_start(*, end: date, weeks: int) -> date:
     return end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
 
 
+_CELL, _GAP, _LEFT, _TOP = 12, 3, 30, 18  # the heatmap's geometry
+
+
 def heatmap_svg(*, counts: Mapping[date, int], end: date, weeks: int = 26, id_prefix: str = "heatmap") -> str:
-    """A calendar grid of study days: one column per week, Monday on top."""
-    cell, gap, left, top = 12, 3, 30, 18
+    """A calendar grid of study days: one column per week, Monday on top.
+
+    The grid as it is with no activity is the same for every learner on a
+    given day (`_heat_grid`); only the cells of days with activity are made here.
+    """
     start = heatmap_start(end=end, weeks=weeks)
-    width = left + weeks * (cell + gap)
-    height = top + 7 * (cell + gap)
+    width = _LEFT + weeks * (_CELL + _GAP)
+    height = _TOP + 7 * (_CELL + _GAP)
     title = gettext("학습한 날 (최근 %(weeks)d주)") % {"weeks": weeks}
     active = sum(1 for day, n in counts.items() if n and start <= day <= end)
     desc = gettext("%(start)s부터 %(end)s까지 %(days)d일 학습했습니다.") % {
@@ -53,39 +62,58 @@ def heatmap_svg(*, counts: Mapping[date, int], end: date, weeks: int = 26, id_pr
         "end": end.isoformat(),
         "days": active,
     }
-    parts = [
+    head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc">',
-        f'<title id="{id_prefix}-title">{escape(title)}</title>',
-        f'<desc id="{id_prefix}-desc">{escape(desc)}</desc>',
-    ]
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc">'
+        f'<title id="{id_prefix}-title">{escape(title)}</title>'
+        f'<desc id="{id_prefix}-desc">{escape(desc)}</desc>'
+    )
+    pieces, cells = _heat_grid(start, end, weeks, get_language())
+    if any(n for n in counts.values()):
+        pieces = list(pieces)
+        for day, n in counts.items():
+            if n and day in cells:
+                index, cell = cells[day]
+                pieces[index] = cell.format(fill=HEAT_COLORS[_level(n)], count=n)
+    return head + "".join(pieces) + "</svg>"
+
+
+@functools.lru_cache(maxsize=8)
+def _heat_grid(start: date, end: date, weeks: int, language: str) -> tuple[tuple[str, ...], dict]:
+    """The grid's labels and empty cells in order, and for each day its place there and its cell
+    as a format string (`fill`, `count`). Worked out once per day and language."""
+    pieces = []
+    cells = {}
     weekday_labels = {0: gettext("월"), 2: gettext("수"), 4: gettext("금")}
     for row, label in weekday_labels.items():
-        y = top + row * (cell + gap) + cell - 2
-        parts.append(f'<text x="0" y="{y}" font-size="10" fill="#5b6472">{escape(label)}</text>')
+        y = _TOP + row * (_CELL + _GAP) + _CELL - 2
+        pieces.append(f'<text x="0" y="{y}" font-size="10" fill="#5b6472">{escape(label)}</text>')
     # One translated, escaped tooltip pattern for all ~180 cells (its values are dates and numbers).
     tip = escape(gettext("%(day)s: 활동 %(count)d회"))
     previous_month = None
     for week in range(weeks):
         column_start = start + timedelta(weeks=week)
-        x = left + week * (cell + gap)
+        x = _LEFT + week * (_CELL + _GAP)
         if column_start.month != previous_month:
             previous_month = column_start.month
             label = date_format(column_start, "M")  # "11월" / "Nov"
-            parts.append(f'<text x="{x}" y="11" font-size="10" fill="#5b6472">{escape(label)}</text>')
+            pieces.append(f'<text x="{x}" y="11" font-size="10" fill="#5b6472">{escape(label)}</text>')
         for row in range(7):
             day = column_start + timedelta(days=row)
             if day > end:
                 break
-            n = counts.get(day, 0)
-            y = top + row * (cell + gap)
+            y = _TOP + row * (_CELL + _GAP)
             iso = day.isoformat()
-            parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" rx="2" fill="{HEAT_COLORS[_level(n)]}" '
-                f'data-date="{iso}" data-count="{n}"><title>{tip % {"day": iso, "count": n}}</title></rect>'
+            # Braces are doubled where the text stays, so that only {fill} and {count} are fields.
+            title = (tip % {"day": iso, "count": 987654321}).replace("{", "{{").replace("}", "}}")
+            title = title.replace("987654321", "{count}")
+            cell = (
+                f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" rx="2" fill="{{fill}}" '
+                f'data-date="{iso}" data-count="{{count}}"><title>{title}</title></rect>'
             )
-    parts.append("</svg>")
-    return "".join(parts)
+            cells[day] = (len(pieces), cell)
+            pieces.append(cell.format(fill=HEAT_COLORS[0], count=0))
+    return tuple(pieces), cells
 
 
 @dataclass(frozen=True)
@@ -202,11 +230,13 @@ def score_table_rows(points: Sequence[ScorePoint]) -> SafeString:
     """The rows of the score chart's table (its text alternative): date, quiz, grade; escaped."""
     from progress.templatetags.progress_tags import percent
 
+    row = '<tr><td><time datetime="{iso}">{when}</time></td><td>{label}</td><td>{grade}</td></tr>'
     rows = []
     for point in points:
         at = timezone.localtime(point.at)
-        rows.append((at.isoformat(), at.strftime("%Y-%m-%d %H:%M"), point.label, percent(point.grade)))
-    return format_html_join("", '<tr><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td></tr>', rows)
+        when = at.strftime("%Y-%m-%d %H:%M")
+        rows.append(format_escaped(row, iso=at.isoformat(), when=when, label=point.label, grade=percent(point.grade)))
+    return join_escaped(rows)
 
 
 def bar_chart_svg(*, bars: Sequence[tuple[str, int]], title: str, id_prefix: str = "bars") -> str:

@@ -74,3 +74,32 @@ def test_score_table_rows_are_escaped_and_in_local_time():
     assert "&lt;b&gt;&quot;Quiz&quot;&lt;/b&gt;" in rows and "<b>" not in rows
     assert "<td>72.5%</td>" in rows
     assert score_table_rows([]) == ""
+
+
+def test_one_learners_heatmap_leaves_the_shared_grid_as_it_was():
+    """The empty grid is worked out once per day and language; a learner's cells never stay in it."""
+    end = date(2026, 5, 13)
+    busy = heatmap_svg(counts={end: 7, end - timedelta(days=30): 2}, end=end, weeks=26, id_prefix="a")
+    idle = heatmap_svg(counts={}, end=end, weeks=26, id_prefix="b")
+    assert 'data-date="2026-05-13" data-count="7"' in busy and 'data-count="7"' not in idle
+    assert idle.count('data-count="0"') == idle.count("<rect") == busy.count("<rect")
+    assert heatmap_svg(counts={end: 0}, end=end, weeks=26, id_prefix="b") == idle
+
+
+def test_score_table_rows_are_what_format_html_join_builds():
+    from django.utils.html import format_html_join
+
+    from progress.templatetags.progress_tags import percent
+
+    at = timezone.make_aware(datetime(2026, 5, 13, 3, 30), timezone.get_fixed_timezone(0))
+    points = [ScorePoint(at=at + timedelta(hours=i), grade=Decimal(i * 7), label=f"<i>{i}</i> & 'x'") for i in range(5)]
+    rows = [timezone.localtime(p.at) for p in points]
+    expected = format_html_join(
+        "",
+        '<tr><td><time datetime="{}">{}</time></td><td>{}</td><td>{}</td></tr>',
+        (
+            (r.isoformat(), r.strftime("%Y-%m-%d %H:%M"), p.label, percent(p.grade))
+            for r, p in zip(rows, points, strict=True)
+        ),
+    )
+    assert score_table_rows(points) == expected
