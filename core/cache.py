@@ -221,9 +221,11 @@ class _LocalFragments:
     LOCAL_TIMEOUT = 600.0
     LOCAL_MAX_ENTRIES = 20_000
 
-    def __init__(self):
+    def __init__(self, max_entries: int | None = None):
         self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
+        if max_entries is not None:
+            self.LOCAL_MAX_ENTRIES = max_entries
 
     def get_many(self, keys: Iterable[str]) -> dict[str, str]:
         now = time.monotonic()
@@ -304,9 +306,24 @@ def local_set(key: str, value, timeout: int = FRAGMENT_TIMEOUT) -> None:
     _local.set_many({key: value}, timeout)
 
 
+# Whole pages put together from fragments for one combination of their per-learner values (say, the
+# tick counts of a list page's cards): larger than fragments and more numerous, so fewer are kept.
+_assembled = _LocalFragments(max_entries=500)
+
+
+def assembled_get(key: str):
+    """A page put together from versioned fragments, under a key that names all it was made of (or None)."""
+    return _assembled.get_many([key]).get(key)
+
+
+def assembled_set(key: str, value, timeout: int = FRAGMENT_TIMEOUT) -> None:
+    _assembled.set_many({key: value}, timeout)
+
+
 def clear_local() -> None:
     """Forget this process's copies (tests, after clearing the shared cache)."""
     _local.clear()
+    _assembled.clear()
 
 
 # --- what a request reads with its session -----------------------------------

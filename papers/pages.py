@@ -46,6 +46,8 @@ from django.utils.safestring import SafeString
 from core.cache import (
     FRAGMENT_TIMEOUT,
     MARKDOWN,
+    assembled_get,
+    assembled_set,
     cached_fragments,
     fragment_key,
     join_escaped,
@@ -362,12 +364,15 @@ def list_html(
         outline = build.rendered[0]
         cache.set(seen.key, outline, timeout=timeout)
 
+    done = [len(seen.ticks.get(c.pk, ())) if signed_in else None for c in outline.cards]
+    # A learner's page is the outline's fragments with their cards' tick counts: learners with the
+    # same counts (often none) on this page get the same HTML, put together once per process.
+    assembled_key = f"{seen.key}:learner:{','.join(map(str, done))}" if signed_in else None
+    if assembled_key and not warm and (pages := assembled_get(assembled_key)) is not None:
+        return pages
     header = [("list-header", seen.key, i) for i in outline.header_parts]
     results = [("list-results", seen.key, i) for i in outline.results_parts]
-    cards = [
-        ("card", c.pk, c.version, c.steps_total, len(seen.ticks.get(c.pk, ())) if signed_in else None)
-        for c in outline.cards
-    ]
+    cards = [("card", c.pk, c.version, c.steps_total, n) for c, n in zip(outline.cards, done, strict=True)]
     unticked = [("card", c.pk, c.version, c.steps_total, 0) for c in outline.cards] if warm else []
     html = fragments(
         header + results + cards + unticked,
@@ -379,10 +384,13 @@ def list_html(
         timeout=timeout,
     )
     hint = "" if signed_in else render_to_string("papers/paper_list.html#login-hint", request=request)
-    return (
+    pages = (
         interleave(_parts(html, header, 2), [hint]),
         interleave(_parts(html, results, len(cards) + 1), [html[card] for card in cards]),
     )
+    if assembled_key:
+        assembled_set(assembled_key, pages, timeout=timeout)
+    return pages
 
 
 # --- a paper's page -------------------------------------------------------------

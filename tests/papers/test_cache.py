@@ -209,3 +209,27 @@ def test_saving_some_fields_only_still_refreshes_the_card(client):
     paper.title = "After"
     paper.save(update_fields=["title"])
     assert "After" in page(client) and "Before" not in page(client)
+
+
+def test_learners_with_the_same_tick_counts_share_a_put_together_list(client, learner, other_learner, monkeypatch):
+    """The list is put together once per process for each combination of its cards' tick counts."""
+    from django.urls import reverse
+
+    from papers import pages
+
+    paper = make_paper(steps=0)
+    steps = [ChecklistStep.objects.create(paper=paper, order=n, title=f"단계 {n}") for n in (1, 2, 3)]
+    client.force_login(learner)
+    assert "0 / 3 단계" in page(client)
+    other = Client()
+    other.force_login(other_learner)
+    monkeypatch.setattr(pages, "fragments", lambda *a, **k: pytest.fail("put together again"))
+    assert "0 / 3 단계" in page(other)  # the same counts: the first learner's page, from this process
+    monkeypatch.undo()
+
+    client.post(reverse("papers:step_toggle", args=[paper.slug, steps[0].pk]), {"done": "1"})
+    assert "1 / 3 단계" in page(client)  # her own counts now
+    assert "0 / 3 단계" in page(other) and "1 / 3 단계" not in page(other)
+    paper.title = "새 제목"
+    paper.save()  # the catalog's version: a new outline, so nothing put together before is used
+    assert "새 제목" in page(other) and "새 제목" in page(client)
