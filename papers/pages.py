@@ -49,6 +49,7 @@ from core.cache import (
     assembled_get,
     assembled_set,
     cached_fragments,
+    fill_slots,
     fragment_key,
     join_escaped,
     local_get,
@@ -403,6 +404,9 @@ read_with_session_for_user(lambda user_id: [version_key(ticks_version(user_id)),
 # Where the CSRF field goes in a cached checklist step.
 CSRF_SLOT = "<!--csrf-->"
 CSRF_SLOT_CONTEXT = format_html(CSRF_SLOT + "{}", "")
+# Where it goes in a learner's page put together once per process (a plain word no content holds).
+CSRF_MARKER = "papers7slot7csrf"
+CSRF_MARKER_HTML = format_html(CSRF_MARKER + "{}", "")
 
 
 def csrf_input(request) -> SafeString:
@@ -583,28 +587,46 @@ class PaperPage:
             },
         )
 
-    def _checklist_fills(self, html: dict, status: tuple, steps: list[list[tuple]]) -> list[SafeString]:
-        csrf = csrf_input(self.request) if self.signed_in else ""
+    def _checklist_fills(
+        self, html: dict, status: tuple, steps: list[list[tuple]], *, csrf: str | None = None
+    ) -> list[SafeString]:
+        if csrf is None:
+            csrf = csrf_input(self.request) if self.signed_in else ""
         fills = [html[status]]
         for parts in steps:
             fills.append(interleave([html[piece] for piece in parts], [csrf] * (len(parts) - 1)))
         return fills
 
     def content(self) -> SafeString:
-        """The whole page's content."""
+        """The whole page's content.
+
+        A learner's page is the outline's fragments with their ticks and the
+        related papers' statuses filled in: it is put together once per
+        process for each combination (under the outline's versioned key),
+        with a marker where the request's CSRF field goes.
+        """
         outline = self.outline
         body = [("detail", self.key, i) for i in outline.body_parts]
         status, steps = self._checklist_pieces()
         badges = []
+        assembled_key = None
         if self.signed_in:
             badges = [
                 ("badge", ReadingStatus.from_counts(len(self.ticks.get(pk, ())), total).value)
                 for pk, total in outline.related
             ]
+            ticked = ",".join(str(pk) for pk in outline.steps if pk in self.mine)
+            assembled_key = f"{self.key}:learner:{ticked}:{','.join(badge[1] for badge in badges)}"
+            if (assembled := assembled_get(assembled_key)) is not None:
+                return fill_slots(assembled, {CSRF_MARKER: csrf_input(self.request)})
         html = self._fragments(body + [status] + [piece for step in steps for piece in step] + badges)
-        fills = self._checklist_fills(html, status, steps)
+        fills = self._checklist_fills(html, status, steps, csrf=CSRF_MARKER_HTML if self.signed_in else "")
         fills += [html[piece] for piece in badges] if self.signed_in else [""] * len(outline.related)
-        return interleave(_parts(html, body, outline.slots + 1), fills)
+        content = interleave(_parts(html, body, outline.slots + 1), fills)
+        if assembled_key:
+            assembled_set(assembled_key, content)
+            return fill_slots(content, {CSRF_MARKER: csrf_input(self.request)})
+        return content
 
     def warm(self) -> None:
         """Also render what a learner's checklist may need: each step unticked and ticked, the status at 0."""

@@ -233,3 +233,24 @@ def test_learners_with_the_same_tick_counts_share_a_put_together_list(client, le
     paper.title = "새 제목"
     paper.save()  # the catalog's version: a new outline, so nothing put together before is used
     assert "새 제목" in page(other) and "새 제목" in page(client)
+
+
+def test_a_papers_page_put_together_once_still_carries_each_requests_csrf_token(learner, other_learner, monkeypatch):
+    """Learners with the same ticks share a page put together once; its step forms get each one's own token."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    from papers import pages
+
+    paper = make_paper(steps=2)
+    first, second = Client(), Client()
+    first.force_login(learner)
+    second.force_login(other_learner)
+    url = paper.get_absolute_url()
+    mine = page(first, url)
+    monkeypatch.setattr(pages, "fragments", lambda *a, **k: pytest.fail("put together again"))
+    theirs = page(second, url)
+    assert pages.CSRF_MARKER not in mine and pages.CSRF_MARKER not in theirs
+    for html, client in ((mine, first), (theirs, second)):
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+        assert len(tokens) == 1  # the chrome's and both steps' forms: one masking per request
+        assert _unmask_cipher_token(tokens.pop()) == client.cookies["csrftoken"].value
