@@ -307,8 +307,8 @@ def local_set(key: str, value, timeout: int = FRAGMENT_TIMEOUT) -> None:
 
 
 # Whole pages put together from fragments for one combination of their per-learner values (say, the
-# tick counts of a list page's cards): larger than fragments and more numerous, so fewer are kept.
-_assembled = _LocalFragments(max_entries=500)
+# tick counts of a list page's cards): larger than fragments, so fewer are kept (some tens of MB at most).
+_assembled = _LocalFragments(max_entries=2_000)
 
 
 def assembled_get(key: str):
