@@ -13,7 +13,6 @@ from core.rows import attnames, columns, from_db, insert_params, insert_statemen
 
 # What an unrevealed card shows of its term: the names (the definition only after "show answer").
 UNREVEALED_DEFERRED = ("definition", "definition_html", "summary", "aliases")
-_first_due_sql: dict[str, str] = {}  # by database vendor
 
 
 def first_card_and_counts(*, user_id: int, now):
@@ -25,9 +24,8 @@ def first_card_and_counts(*, user_id: int, now):
     from glossary.models import Card, Term
 
     card_names, term_names = attnames(Card), attnames(Term, exclude=UNREVEALED_DEFERRED)
-    sql = _first_due_sql.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
+
+    def build(quote) -> str:
         selected = columns("c", Card, card_names) + columns("t", Term, term_names)
         due = f"c.{quote('due')}"
         selected += [
@@ -35,11 +33,13 @@ def first_card_and_counts(*, user_id: int, now):
             f"COUNT(*) FILTER (WHERE {due} <= %s) OVER ()",
             f"MIN({due}) FILTER (WHERE {due} > %s) OVER ()",
         ]
-        sql = _first_due_sql[connection.vendor] = (
+        return (
             f"SELECT {', '.join(selected)} FROM {quote(Card._meta.db_table)} c"  # noqa: S608
             f" JOIN {quote(Term._meta.db_table)} t ON t.id = c.term_id"
             f" WHERE c.user_id = %s ORDER BY {due}, c.id LIMIT 1"
         )
+
+    sql = statement("glossary.first_card_and_counts", build)
     moment = Card._meta.get_field("due").get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [moment, moment, user_id])

@@ -64,18 +64,20 @@ def save_answer_if_current(
     """
     from quizzes.models import Attempt, Response
 
-    quote = connection.ops.quote_name
-    attempt, response = quote(Attempt._meta.db_table), quote(Response._meta.db_table)
-    text_col, selected_col, saved_col, seq_col = (quote(n) for n in ("text", "selected", "saved_at", "sequence"))
-    sql = (
-        f"UPDATE {response} SET {text_col} = %s, {selected_col} = %s, {saved_col} = %s, {seq_col} = {seq_col} + 1"  # noqa: S608
-        f" WHERE {response}.attempt_id = %s AND {response}.question_id = %s AND {seq_col} = %s"
-        f" AND NOT ({text_col} = %s AND {selected_col} = %s)"
-        f" AND EXISTS (SELECT 1 FROM {attempt} WHERE {attempt}.id = {response}.attempt_id"
-        f" AND {attempt}.user_id = %s AND {attempt}.state = %s"
-        f" AND ({attempt}.deadline IS NULL OR {attempt}.deadline >= %s))"
-        f" RETURNING {seq_col}"
-    )
+    def build(quote) -> str:
+        attempt, response = quote(Attempt._meta.db_table), quote(Response._meta.db_table)
+        text_col, selected_col, saved_col, seq_col = (quote(n) for n in ("text", "selected", "saved_at", "sequence"))
+        return (
+            f"UPDATE {response} SET {text_col} = %s, {selected_col} = %s, {saved_col} = %s, {seq_col} = {seq_col} + 1"  # noqa: S608
+            f" WHERE {response}.attempt_id = %s AND {response}.question_id = %s AND {seq_col} = %s"
+            f" AND NOT ({text_col} = %s AND {selected_col} = %s)"
+            f" AND EXISTS (SELECT 1 FROM {attempt} WHERE {attempt}.id = {response}.attempt_id"
+            f" AND {attempt}.user_id = %s AND {attempt}.state = %s"
+            f" AND ({attempt}.deadline IS NULL OR {attempt}.deadline >= %s))"
+            f" RETURNING {seq_col}"
+        )
+
+    sql = statement("quizzes.save_answer_if_current", build)
     field = Response._meta.get_field
     selected_value = field("selected").get_db_prep_save(selected, connection)
     params = [
@@ -99,7 +101,6 @@ def save_answer_if_current(
 
 # What the take page needs of each response (the rest stays deferred).
 TAKING_FIELDS = ("id", "question_id", "text", "selected", "saved_at", "sequence")
-_taking_sql: dict[str, str] = {}  # by database vendor
 
 
 def attempt_with_responses(*, attempt_id: int, user_id: int):
@@ -114,18 +115,19 @@ def attempt_with_responses(*, attempt_id: int, user_id: int):
     from quizzes.models import Attempt, Quiz, Response
 
     attempt_names = attnames(Attempt)
-    sql = _taking_sql.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
+
+    def build(quote) -> str:
         selected = columns("a", Attempt, attempt_names) + columns("q", Quiz, ("updated_at",))
         selected += columns("p", Paper, ("updated_at",)) + columns("r", Response, TAKING_FIELDS)
-        sql = _taking_sql[connection.vendor] = (
+        return (
             f"SELECT {', '.join(selected)} FROM {quote(Attempt._meta.db_table)} a"  # noqa: S608
             f" JOIN {quote(Quiz._meta.db_table)} q ON q.id = a.quiz_id"
             f" JOIN {quote(Paper._meta.db_table)} p ON p.id = q.paper_id"
             f" LEFT JOIN {quote(Response._meta.db_table)} r ON r.attempt_id = a.id"
             " WHERE a.id = %s AND a.user_id = %s"
         )
+
+    sql = statement("quizzes.attempt_with_responses", build)
     with connection.cursor() as cursor:
         cursor.execute(sql, [attempt_id, user_id])
         rows = cursor.fetchall()
@@ -152,7 +154,6 @@ def content_stamp(quiz_changed: datetime, paper_changed: datetime) -> str:
 
 
 PAPER_FIELDS = ("id", "title", "slug", "status")
-_quiz_page_sql: dict[tuple[str, bool], str] = {}  # by database vendor and "published only"
 
 
 def quiz_with_history(*, slug: str, user_id: int | None, published_only: bool):
@@ -165,20 +166,20 @@ def quiz_with_history(*, slug: str, user_id: int | None, published_only: bool):
     from quizzes.models import Attempt, Question, Quiz
 
     quiz_names, attempt_names = attnames(Quiz), attnames(Attempt)
-    key = (connection.vendor, published_only)
-    sql = _quiz_page_sql.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
+
+    def build(quote) -> str:
         selected = columns("q", Quiz, quiz_names) + columns("p", Paper, PAPER_FIELDS)
         selected.append(f"(SELECT COUNT(*) FROM {quote(Question._meta.db_table)} n WHERE n.quiz_id = q.id)")  # noqa: S608
         selected += columns("a", Attempt, attempt_names)
         published = " AND q.is_published = %s AND p.status = %s" if published_only else ""
-        sql = _quiz_page_sql[key] = (
+        return (
             f"SELECT {', '.join(selected)} FROM {quote(Quiz._meta.db_table)} q"  # noqa: S608
             f" JOIN {quote(Paper._meta.db_table)} p ON p.id = q.paper_id"
             f" LEFT JOIN {quote(Attempt._meta.db_table)} a ON a.quiz_id = q.id AND a.user_id = %s"
             f" WHERE q.slug = %s{published} ORDER BY a.number"
         )
+
+    sql = statement(("quizzes.quiz_with_history", published_only), build)
     params = [user_id, slug] + ([True, Paper.Status.PUBLISHED.value] if published_only else [])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
