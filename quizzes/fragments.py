@@ -279,7 +279,7 @@ def _parts(question_ids: list[int], *, quiz_id: int | None = None) -> tuple[Quiz
     missing = [key for key in keys if key not in found]
     if missing:
         wanted = {question_keys[key]: key for key in missing if key in question_keys}
-        fresh = {wanted[pk]: part for pk, part in _render_questions(list(wanted)).items()}
+        fresh = {wanted[pk]: part for pk, part in _render_questions(list(wanted)).items()} if wanted else {}
         if head_key in missing:
             fresh[head_key] = _render_head(quiz_id, key=head_key)
         set_versioned(fresh)
@@ -394,7 +394,9 @@ def warm() -> int:
     quizzes = Quiz.objects.published().order_by("pk").values_list("pk", "updated_at", "paper__updated_at")
     for quiz_id, quiz_changed, paper_changed in quizzes:
         question_ids = list(Question.objects.filter(quiz_id=quiz_id).order_by("pk").values_list("pk", flat=True))
-        _parts(question_ids, quiz_id=quiz_id)  # what autosaves read, question by question
-        _quiz_parts(quiz_id, content_stamp(quiz_changed, paper_changed))  # what take pages read
+        # What take pages read; rendering it stores each question under its own key too ...
+        _quiz_parts(quiz_id, content_stamp(quiz_changed, paper_changed))
+        # ... so this finds them and renders only the header under the quiz's version (the fallback's).
+        _parts(question_ids, quiz_id=quiz_id)
         count += 1
     return count
