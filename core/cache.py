@@ -202,7 +202,8 @@ def format_escaped(template: str, /, **values) -> SafeString:
 
 @functools.lru_cache(maxsize=64)
 def _slot_pattern(markers: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(map(re.escape, markers)))
+    # Longest first: a marker that begins another must not win over it.
+    return re.compile("|".join(map(re.escape, sorted(markers, key=len, reverse=True))))
 
 
 class _LocalFragments:
@@ -320,10 +321,24 @@ def assembled_set(key: str, value, timeout: int = FRAGMENT_TIMEOUT) -> None:
     _assembled.set_many({key: value}, timeout)
 
 
+# Pages' frames (core.frame): small, one per template, title, language, section and kind of visitor.
+_frames = _LocalFragments(max_entries=5_000)
+
+
+def frame_get(key: tuple):
+    """A page's frame rendered in this process (see core.frame), or None."""
+    return _frames.get_many([key]).get(key)
+
+
+def frame_set(key: tuple, value) -> None:
+    _frames.set_many({key: value}, FRAGMENT_TIMEOUT)
+
+
 def clear_local() -> None:
     """Forget this process's copies (tests, after clearing the shared cache)."""
     _local.clear()
     _assembled.clear()
+    _frames.clear()
 
 
 # --- what a request reads with its session -----------------------------------

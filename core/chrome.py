@@ -13,6 +13,8 @@ template edits show at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import urlencode
@@ -34,6 +36,8 @@ SLOTS = {
     "csp_nonce": "chrome7slot7nonce",
 }
 PARTS = ("head", "header", "footer")
+# In a template's context: render the chrome with its markers left in (core.frame fills them).
+FRAME_FLAG = "chrome_markers_kept"
 
 
 def csrf_token(request) -> str:
@@ -83,11 +87,14 @@ def _render(part: str, language: str, current: str, who: str) -> tuple[str, froz
         "instructor": who == "instructor",
     }
     html = render_to_string(f"core/chrome.html#{part}", context)
-    return html, frozenset(name for name, marker in SLOTS.items() if marker in html)
+    return html, slots_in(html)
 
 
 def chrome(context, part: str) -> SafeString:
-    """One part of the chrome for the request being rendered, its per-request values filled in."""
+    """One part of the chrome for the request being rendered, its per-request values filled in.
+
+    While a page's frame is rendered (`core.frame`), the markers stay: the frame fills them per request.
+    """
     if part not in PARTS:
         raise ValueError(f"unknown chrome part {part!r}")
     request = context.get("request")
@@ -95,6 +102,15 @@ def chrome(context, part: str) -> SafeString:
     current, who = section(request), visitor(request)
     key = ("chrome", part, language, get_script_prefix(), current, who)
     html, slots = rendered_once(key, lambda: _render(part, language, current, who))
+    values = {} if context.get(FRAME_FLAG) else slot_values(request, slots, nonce=context.get("csp_nonce"))
+    return fill_slots(html, values)
+
+
+def slot_values(request, slots: Iterable[str], *, nonce) -> dict[str, str]:
+    """The request's value for each of `slots` (names of SLOTS), by marker.
+
+    `nonce` is the request's LazyNonce: reading it puts it in the CSP header too.
+    """
     values = {}
     if "csrf_token" in slots:
         values[SLOTS["csrf_token"]] = csrf_token(request) if request is not None else ""
@@ -105,6 +121,10 @@ def chrome(context, part: str) -> SafeString:
         values[SLOTS["full_path"]] = path
         values[SLOTS["full_path_quoted"]] = urlencode(path)
     if "csp_nonce" in slots:
-        nonce = context.get("csp_nonce")  # a LazyNonce: reading it puts it in the CSP header too
         values[SLOTS["csp_nonce"]] = str(nonce) if nonce is not None else ""
-    return fill_slots(html, values)
+    return values
+
+
+def slots_in(html: str) -> frozenset[str]:
+    """The names of the SLOTS whose markers `html` holds."""
+    return frozenset(name for name, marker in SLOTS.items() if marker in html)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.cache import cached_fragments, cached_html, fragment_key
+from core.frame import render_page
 from core.permissions import is_instructor
 from core.rows import fits_bigint
 from core.text import nfkc
@@ -91,6 +92,15 @@ def term_list(request):
         "listing": pieces["listing"],
         "intro": pieces.get("intro"),
     }
+    if not partial and "intro" in pieces and paper is None:
+        # The index itself: its cached parts in the page's frame (nothing else in it depends on the request).
+        fills = {"intro": pieces["intro"], "listing": pieces["listing"]}
+        unknown = {"unknown_paper": context["unknown_paper"]}
+        response = render_page(
+            request, "glossary/term_list.html", fills=fills, context=unknown, key=(bool(context["unknown_paper"]),)
+        )
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     if not partial and "intro" not in pieces:
         # Only a page whose form is rendered here looks at the user (an htmx search need not load it).
         context["signed_in"] = request.user.is_authenticated

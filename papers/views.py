@@ -6,6 +6,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.frame import render_page
 from papers import pages
 from papers.models import Lesson, Paper
 
@@ -28,8 +29,8 @@ def paper_list(request):
     if _wants_partial(request):
         response = render(request, "papers/paper_list.html#paper-results", {"results_html": results_html})
     else:
-        context = {"header_html": header_html, "results_html": results_html}
-        response = render(request, "papers/paper_list.html", context)
+        fills = {"header_html": header_html, "results_html": results_html}
+        response = render_page(request, "papers/paper_list.html", fills=fills)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -37,7 +38,8 @@ def paper_list(request):
 @require_GET
 def paper_detail(request, slug):
     page = pages.PaperPage(request, slug)
-    return render(request, "papers/paper_detail.html", {"paper": page.outline, "content": page.content()})
+    fills, context = {"content": page.content()}, {"paper": page.outline}
+    return render_page(request, "papers/paper_detail.html", fills=fills, context=context, key=(page.outline.title,))
 
 
 @require_POST

@@ -13,6 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from core.frame import render_page
 from core.permissions import instructor_required
 from progress import charts, reports
 from progress.forms import MatrixFilterForm
@@ -36,7 +37,7 @@ def dashboard(request):
         kind="progress-dashboard",
         render=lambda: render_to_string("progress/dashboard_body.html", {"overview": overview}),
     )
-    return render(request, "progress/dashboard.html", {"body": body, "overview": overview})
+    return render_page(request, "progress/dashboard.html", fills={"body": body}, context={"overview": overview})
 
 
 @require_GET

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from core.chrome import csrf_token
+from core.frame import render_page
 from core.permissions import instructor_required, is_instructor
 from core.rows import fits_bigint
 from quizzes import fragments, grading, sql
@@ -128,7 +129,8 @@ def _take_page(request, attempt, responses):
     """One query (the attempt with its responses): the rest comes from the cache (quizzes.fragments)."""
     head, items, questions_html = fragments.take_page(attempt, responses)
     content = fragments.take_content(attempt, head, items, questions_html, csrf_token=csrf_token(request))
-    return render(request, "quizzes/attempt_take.html", {"head": head, "content": content})
+    fills, context = {"content": content}, {"head": head}
+    return render_page(request, "quizzes/attempt_take.html", fills=fills, context=context, key=(head.title,))
 
 
 def _review_context(attempt, *, with_items: bool = True):
