@@ -369,9 +369,34 @@ def read_with_session_for_user(keys: Callable[[object], Iterable[str]]) -> None:
         _SESSION_USER_KEYS.append(keys)
 
 
+def read_with_this_session(*names: str) -> None:
+    """Versions that this request will read (the question an autosave saves, say): fetched in its
+    session's round trip if the session is still to be read, else by `versions()` as usual."""
+    if _snapshot.active:
+        _snapshot.extra = (*_snapshot.extra, *map(version_key, names))
+
+
+def versions_with_session(names_of: Callable[..., Iterable[str]]):
+    """View decorator: the versions `names_of(**view_kwargs)` come with the request's session.
+
+    Put it above the decorators that read the session (`login_required`).
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            read_with_this_session(*names_of(**kwargs))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def session_read_keys(user_id) -> list[str]:
     """The keys to read along with a session (whose user, if known, is `user_id`)."""
     keys = [version_key(name) for name in _SESSION_VERSIONS]
+    keys.extend(key for key in _snapshot.extra if key not in keys)
     if user_id is not None:
         for user_keys in _SESSION_USER_KEYS:
             keys.extend(user_keys(user_id))
@@ -384,6 +409,7 @@ class _Snapshot(threading.local):
     def __init__(self):
         self.values: dict[str, object] = {}
         self.asked: frozenset[str] = frozenset()
+        self.extra: tuple[str, ...] = ()  # this request's own (`read_with_this_session`)
 
 
 _snapshot = _Snapshot()
@@ -399,11 +425,13 @@ def request_snapshot() -> Iterator[None]:
     glossary search) does not read it.
     """
     _snapshot.active = True
+    _snapshot.extra = ()
     forget_snapshot()
     try:
         yield
     finally:
         _snapshot.active = False
+        _snapshot.extra = ()
         forget_snapshot()
 
 

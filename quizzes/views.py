@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.cache import versions_with_session
 from core.chrome import csrf_token
 from core.frame import render_page
 from core.permissions import instructor_required, is_instructor
@@ -153,6 +154,8 @@ def _review_context(attempt, *, with_items: bool = True):
     return context
 
 
+# The question's version comes in the session's round trip (its part is then in this process's copy).
+@versions_with_session(lambda question_id, **_: [fragments.question_version(question_id)])
 @login_required
 @require_POST
 def attempt_autosave(request, pk, question_id):

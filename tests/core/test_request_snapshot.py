@@ -127,3 +127,14 @@ def test_a_term_page_reads_its_version_with_the_session(learner_client, monkeypa
     assert learner_client.get(url).status_code == 200
     assert calls[0][0].startswith(KEY_PREFIX)
     assert fragments.version_key("glossary") not in [key for call in calls[1:] for key in call]
+
+
+def test_a_requests_own_versions_are_read_with_its_session_and_only_in_that_request():
+    own = fragments.version_key("question-7")
+    fragments.read_with_this_session("question-7")  # outside a request: nothing to remember
+    assert own not in fragments.session_read_keys(None)
+    with fragments.request_snapshot():
+        fragments.read_with_this_session("question-7")
+        assert own in fragments.session_read_keys(None) and own in fragments.session_read_keys(1)
+    with fragments.request_snapshot():
+        assert own not in fragments.session_read_keys(1)

@@ -317,3 +317,24 @@ def test_submit_grades_every_type_in_one_write(learner_client, django_assert_max
     assert scores["model"][0] is None and scores["essay"][:2] == (0, 0)
     attempt.refresh_from_db()
     assert attempt.is_finished and attempt.score == 3 and attempt.max_score == 7 and attempt.needs_grading
+
+
+def test_an_autosave_reads_the_questions_version_with_the_session(learner_client):
+    """One cache round trip: the session, with the user, the common versions and the question's."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    backend = caches["default"]  # the sessions' cache too
+    attempt = start(learner_client, make_quiz(questions=2))
+    take_html(learner_client, attempt)  # the questions' parts in this process's copy
+    question = attempt.quiz.questions.get(pk=attempt.question_order[0])
+    question_id, answer = question.pk, question.answers.first().pk
+    with mock.patch.object(backend, "get_many", wraps=backend.get_many) as get_many:
+        response = learner_client.post(
+            autosave_url(attempt, question), {f"q-{question_id}": answer, f"seq-{question_id}": 0}, headers=HTMX
+        )
+    assert response.status_code == 200
+    assert get_many.call_count == 1
+    asked = get_many.call_args.args[0]
+    assert any(key.endswith(fragments.question_version(question_id)) for key in asked)
