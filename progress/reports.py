@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from core.cache import cached_html, fragment_key, versions
+from core.cache import cached_html, fragment_key, get_versioned, set_versioned, versions
 from papers.models import Category, ChecklistStep, Paper
 from progress import catalog, charts
 from progress.models import Activity, PaperProgress, learners_queryset
@@ -442,13 +442,30 @@ def _chart_sources(*, user_id: int, start: date) -> tuple[dict[date, int], list[
 def _render_charts(*, user, today: date, id_prefix: str) -> str:
     start = charts.heatmap_start(end=today, weeks=HEATMAP_WEEKS)
     days, points, pass_mark = _chart_sources(user_id=user.pk, start=start)
+    score_svg, score_rows = _score_parts(points, pass_mark, id_prefix=f"{id_prefix}scores")
     context = {
         "heatmap_svg": charts.heatmap_svg(counts=days, end=today, weeks=HEATMAP_WEEKS, id_prefix=f"{id_prefix}heatmap"),
         "study": charts.study_summary(counts=days, end=today),
-        "score_svg": charts.score_chart_svg(points=points, pass_mark=pass_mark, id_prefix=f"{id_prefix}scores"),
-        "score_rows": charts.score_table_rows(points),
+        "score_svg": score_svg,
+        "score_rows": score_rows,
     }
     return render_to_string("progress/study_charts.html", context)
+
+
+def _score_parts(points: list[charts.ScorePoint], pass_mark: Decimal | None, *, id_prefix: str) -> tuple:
+    """The score chart and its table, cached by what they show (the graded attempts, in this language and
+    time zone): a tick or a card rating changes the heatmap, not the scores, so they are not drawn again."""
+    shown = (id_prefix, timezone.get_current_timezone_name(), str(pass_mark))
+    shown += tuple((p.at.isoformat(), str(p.grade), p.label) for p in points)
+    key = fragment_key("progress-scores", hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest())
+    parts = get_versioned([key]).get(key)
+    if parts is None:
+        parts = (
+            charts.score_chart_svg(points=points, pass_mark=pass_mark, id_prefix=id_prefix),
+            charts.score_table_rows(points),  # a SafeString, and stays one in the cache
+        )
+        set_versioned({key: parts})
+    return parts
 
 
 def learner_overview(*, user, now: datetime | None = None, id_prefix: str = "", every_paper: bool = False) -> Overview:

@@ -326,6 +326,29 @@ def test_a_graded_attempt_shows_on_the_cached_charts(learner_client, learner):
 
 
 @pytest.mark.django_db
+def test_a_tick_redraws_the_heatmap_but_not_the_scores(learner_client, learner):
+    from unittest import mock
+
+    from progress import charts
+
+    quiz = make_quiz(title="Charted quiz")
+    attempt = make_progress_attempt(quiz=quiz, user=learner, grade=40)
+    attempt_changed.send(sender=Attempt, attempt=attempt)
+    paper = make_paper(steps=2, slug="tick-me")
+    first = learner_client.get(DASHBOARD).content.decode()
+    with mock.patch.object(charts, "score_chart_svg", wraps=charts.score_chart_svg) as drawn:
+        paper.checklist_steps.first().set_done(learner, True)
+        html = learner_client.get(DASHBOARD).content.decode()
+        assert drawn.call_count == 0  # the scores are what they were
+        assert html.count("<circle") == first.count("<circle") == 1 and "Charted quiz" in html
+        Attempt.objects.filter(pk=attempt.pk).update(grade=90)  # regraded
+        attempt_changed.send(sender=Attempt, attempt=Attempt.objects.get(pk=attempt.pk))
+        html = learner_client.get(DASHBOARD).content.decode()
+        assert drawn.call_count == 1
+    assert "<td>90%</td>" in html and "<td>40%</td>" not in html
+
+
+@pytest.mark.django_db
 def test_cards_falling_due_show_without_any_change(learner_client, learner):
     paper = make_paper(slug="deck-paper")
     tick_steps(user=learner, paper=paper, count=1)
