@@ -3,11 +3,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext
 
-from core.cache import format_escaped, rendered_once
-from progress.models import PaperProgress
+from core.cache import format_escaped, join_escaped, rendered_once
+from progress.models import Activity, PaperProgress
 
 register = template.Library()
 
@@ -122,3 +123,68 @@ _ROW = (
     '<td>{quiz}</td><td class="grade">{grade}</td><td class="best">{best}</td><td class="attempts">{attempts}</td>'
     '<td class="deck">{in_deck}/{terms}</td><td class="due">{due}</td></tr>'
 )
+
+
+@register.simple_tag
+def category_rows(categories):
+    """The dashboard's rows of completion by category (`progress.reports.CategorySummary` list).
+
+    Format strings, as `paper_row`: a first visit to the dashboard after a
+    change renders them, and the template engine took several times longer.
+    """
+    rows = []
+    for summary in categories:
+        name = summary.category.display_name
+        rows.append(
+            format_escaped(
+                _CATEGORY_ROW,
+                name=name,
+                completed=summary.completed,
+                total=summary.total,
+                percent=summary.percent,
+                max=summary.total or 1,
+                label=gettext("%(name)s 완료율") % {"name": name},
+            )
+        )
+    return join_escaped(rows)
+
+
+@register.simple_tag
+def activity_items(activities):
+    """The dashboard's recent activity, one `<li>` per `progress.models.Activity` (with `paper` set or None)."""
+    items = []
+    for activity in activities:
+        at = timezone.localtime(activity.created_at)
+        parts = [
+            format_escaped(_TIME, iso=at.isoformat(), when=at.strftime("%Y-%m-%d %H:%M")),
+            format_escaped(_BADGE, text=activity.get_kind_display()),
+        ]
+        if activity.paper is not None:
+            parts.append(format_escaped(_LINK, url=activity.paper.get_absolute_url(), text=activity.paper.title))
+        detail = activity.detail
+        if activity.kind == Activity.Kind.FLASHCARDS:
+            if detail and detail != "0":
+                parts.append(format_escaped(_MUTED, text=gettext("오늘 %(n)s장 복습") % {"n": detail}))
+        elif activity.kind == Activity.Kind.READING:
+            parts.append(format_escaped(_MUTED, text=gettext("%(steps)s 단계") % {"steps": detail}))
+        elif detail:
+            parts.append(format_escaped(_MUTED, text=detail))
+        items.append(format_escaped("<li>{parts}</li>", parts=join_escaped(_spaced(parts))))
+    return join_escaped(items)
+
+
+def _spaced(parts: list) -> list:
+    """The parts with a space between each, as the template's line breaks left them."""
+    spaced = []
+    for part in parts:
+        spaced += [" ", part] if spaced else [part]
+    return spaced
+
+
+_CATEGORY_ROW = (
+    '<tr><th scope="row">{name}</th><td>{completed}/{total} ({percent}%)</td>'
+    '<td><progress value="{completed}" max="{max}" aria-label="{label}"></progress></td></tr>'
+)
+_TIME = '<time datetime="{iso}">{when}</time>'
+_BADGE = '<span class="badge">{text}</span>'
+_MUTED = '<span class="muted">{text}</span>'
