@@ -50,7 +50,7 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """`render(request, template_name, {**context, **fills})`, from the template's frame for `key`."""
-    context = dict(context or {})
+    context = context or {}
     if settings.DEBUG or _has_messages(request):
         return render(request, template_name, {**context, **fills}, status=status)
     frame_key = (
@@ -73,7 +73,7 @@ def render_page(
     return HttpResponse(fill_slots(html, values), status=status)
 
 
-def _render_frame(request, template_name: str, context: dict, fills: Mapping[str, str]) -> tuple[str, frozenset]:
+def _render_frame(request, template_name: str, context: Mapping, fills: Mapping[str, str]) -> tuple[str, frozenset]:
     context = {
         **context,
         **{name: format_html(FILL + name + "{}", "") for name in fills},  # the marker, safe as it is

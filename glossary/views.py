@@ -95,9 +95,9 @@ def term_list(request):
     if not partial and "intro" in pieces and paper is None:
         # The index itself: its cached parts in the page's frame (nothing else in it depends on the request).
         fills = {"intro": pieces["intro"], "listing": pieces["listing"]}
-        unknown = {"unknown_paper": context["unknown_paper"]}
+        shown = {"unknown_paper": context["unknown_paper"]}
         response = render_page(
-            request, "glossary/term_list.html", fills=fills, context=unknown, key=(bool(context["unknown_paper"]),)
+            request, "glossary/term_list.html", fills=fills, context=shown, key=(shown["unknown_paper"],)
         )
         patch_vary_headers(response, ("HX-Request",))
         return response

@@ -228,14 +228,10 @@ def score_chart_svg(
 
 def score_table_rows(points: Sequence[ScorePoint]) -> SafeString:
     """The rows of the score chart's table (its text alternative): date, quiz, grade; escaped."""
-    from progress.templatetags.progress_tags import percent
+    from progress.templatetags.progress_tags import local_time, percent
 
-    row = '<tr><td><time datetime="{iso}">{when}</time></td><td>{label}</td><td>{grade}</td></tr>'
-    rows = []
-    for point in points:
-        at = timezone.localtime(point.at)
-        when = at.strftime("%Y-%m-%d %H:%M")
-        rows.append(format_escaped(row, iso=at.isoformat(), when=when, label=point.label, grade=percent(point.grade)))
+    row = "<tr><td>{time}</td><td>{label}</td><td>{grade}</td></tr>"
+    rows = (format_escaped(row, time=local_time(p.at), label=p.label, grade=percent(p.grade)) for p in points)
     return join_escaped(rows)
 
 

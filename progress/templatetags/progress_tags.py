@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
 from core.cache import format_escaped, join_escaped, rendered_once
@@ -154,11 +155,7 @@ def activity_items(activities):
     """The dashboard's recent activity, one `<li>` per `progress.models.Activity` (with `paper` set or None)."""
     items = []
     for activity in activities:
-        at = timezone.localtime(activity.created_at)
-        parts = [
-            format_escaped(_TIME, iso=at.isoformat(), when=at.strftime("%Y-%m-%d %H:%M")),
-            format_escaped(_BADGE, text=activity.get_kind_display()),
-        ]
+        parts = [local_time(activity.created_at), format_escaped(_BADGE, text=activity.get_kind_display())]
         if activity.paper is not None:
             parts.append(format_escaped(_LINK, url=activity.paper.get_absolute_url(), text=activity.paper.title))
         detail = activity.detail
@@ -171,6 +168,12 @@ def activity_items(activities):
             parts.append(format_escaped(_MUTED, text=detail))
         items.append(format_escaped("<li>{parts}</li>", parts=join_escaped(_spaced(parts))))
     return join_escaped(items)
+
+
+def local_time(moment) -> SafeString:
+    """A `<time>` of `moment` in the current time zone, as `|date:'c'` and `|date:"Y-m-d H:i"` would write it."""
+    at = timezone.localtime(moment)
+    return format_escaped(_TIME, iso=at.isoformat(), when=at.strftime("%Y-%m-%d %H:%M"))
 
 
 def _spaced(parts: list) -> list:
